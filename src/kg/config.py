@@ -1,0 +1,103 @@
+"""Settings from the environment, validated once; fail loudly on bad values."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+class ConfigError(ValueError):
+    """A setting in the environment is missing or malformed."""
+
+
+def project_root() -> Path:
+    """The checkout root: the folder holding pyproject.toml, data/ and ontology/."""
+    env = os.environ.get("KG_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "pyproject.toml").is_file() and (parent / "data").is_dir():
+            return parent
+    return Path.cwd()
+
+
+def _int(name: str, default: int, minimum: int = 1) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def _float(name: str, default: float, minimum: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def _base_iri(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"KG_BASE_IRI={raw!r} must be an absolute http(s) IRI")
+    if not raw.endswith("/") or parts.query or parts.fragment:
+        raise ConfigError(f"KG_BASE_IRI={raw!r} must end with '/' and carry no query or fragment")
+    return raw
+
+
+DEFAULT_BASE_IRI = "https://kg.example.org/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, read from KG_* environment variables."""
+
+    root: Path = field(default_factory=project_root)
+    base_iri: str = DEFAULT_BASE_IRI
+    dist: Path | None = None
+    public_url: str | None = None  # origin the server is reached at, e.g. http://127.0.0.1:8000
+    query_timeout: float = 30.0  # seconds of wall clock per query
+    max_rows: int = 10_000  # result rows before truncation
+    max_query_bytes: int = 64 * 1024  # request body / query size
+    max_nesting: int = 64  # brackets and braces, depth
+    workers: int = 2  # query worker processes
+
+    @property
+    def dist_dir(self) -> Path:
+        return self.dist if self.dist is not None else self.root / "dist"
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        root = project_root()
+        dist_raw = os.environ.get("KG_DIST")
+        public = os.environ.get("KG_PUBLIC_URL") or None
+        if public is not None:
+            p = urlsplit(public)
+            if p.scheme not in ("http", "https") or not p.netloc or p.path not in ("", "/"):
+                raise ConfigError(f"KG_PUBLIC_URL={public!r} must be an origin like http://host:port")
+            public = public.rstrip("/")
+        return cls(
+            root=root,
+            base_iri=_base_iri(os.environ.get("KG_BASE_IRI", DEFAULT_BASE_IRI)),
+            dist=Path(dist_raw).resolve() if dist_raw else None,
+            public_url=public,
+            query_timeout=_float("KG_QUERY_TIMEOUT", 30.0, 0.1),
+            max_rows=_int("KG_MAX_ROWS", 10_000),
+            max_query_bytes=_int("KG_MAX_QUERY_BYTES", 64 * 1024, 256),
+            max_nesting=_int("KG_MAX_NESTING", 64, 4),
+            workers=_int("KG_WORKERS", 2),
+        )
