@@ -75,6 +75,7 @@ class Settings:
     max_query_bytes: int = 64 * 1024  # request body / query size
     max_nesting: int = 64  # brackets and braces, depth
     workers: int = 2  # query worker processes
+    store_dir: Path | None = None  # where the on-disk query store is kept (default ~/.cache/kg/stores)
 
     @property
     def dist_dir(self) -> Path:
@@ -100,4 +101,5 @@ class Settings:
             max_query_bytes=_int("KG_MAX_QUERY_BYTES", 64 * 1024, 256),
             max_nesting=_int("KG_MAX_NESTING", 64, 4),
             workers=_int("KG_WORKERS", 2),
+            store_dir=Path(os.environ["KG_STORE_DIR"]).resolve() if os.environ.get("KG_STORE_DIR") else None,
         )

@@ -107,6 +107,7 @@ PREFIXES = {
     "foaf": FOAF,
     "sdmx-dimension": SDMX_DIM,
     "wd": WD,
+    "spdx": Namespace("http://spdx.org/rdf/terms#"),
 }
 
 

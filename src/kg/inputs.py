@@ -1,0 +1,155 @@
+"""Reading RDF that users give us (kg validate, the validation service), safely and with clear errors.
+
+Local parsing only: JSON-LD contexts must be inline (a context given by IRI is refused, never fetched),
+RDF/XML is not accepted (entity expansion and external entities), ``owl:imports`` is never followed.
+Errors name the file, line and column where the parser says so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Dataset, Graph
+
+FORMATS = {
+    ".ttl": "turtle",
+    ".turtle": "turtle",
+    ".trig": "trig",
+    ".nt": "nt",
+    ".ntriples": "nt",
+    ".nq": "nquads",
+    ".nquads": "nquads",
+    ".jsonld": "json-ld",
+    ".json": "json-ld",
+}
+MEDIA_TYPES = {
+    "text/turtle": "turtle",
+    "application/x-turtle": "turtle",
+    "application/trig": "trig",
+    "application/n-triples": "nt",
+    "text/plain": "nt",
+    "application/n-quads": "nquads",
+    "application/ld+json": "json-ld",
+    "application/json": "json-ld",
+}
+QUAD_FORMATS = {"trig", "nquads", "json-ld"}
+
+
+@dataclass
+class InputError(ValueError):
+    """Bad input: which file, where, and what is wrong."""
+
+    source: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+
+_LINE = re.compile(r"line (\d+)", re.I)
+_COL = re.compile(r"(?:col(?:umn)?|char(?:acter)?)\s*:?\s*(\d+)", re.I)
+
+
+def format_for(path: Path) -> str:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(str(path), f"unknown file type {path.suffix!r}; use one of {', '.join(sorted(FORMATS))}")
+    return fmt
+
+
+def _remote_contexts(node, where: str = "$") -> str | None:
+    """The JSON path of the first context given by reference (a string), or None."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@context":
+                items = value if isinstance(value, list) else [value]
+                for i, item in enumerate(items):
+                    if isinstance(item, str):
+                        return f"{where}.@context" + (f"[{i}]" if isinstance(value, list) else "") + f" = {item!r}"
+                    if isinstance(item, dict) and "@import" in item:
+                        return f"{where}.@context.@import"
+            found = _remote_contexts(value, f"{where}.{key}")
+            if found:
+                return found
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            found = _remote_contexts(item, f"{where}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def _first_bad_line(text: str, fmt: str) -> tuple[int, str] | None:
+    """For line-based formats, the first line that does not parse on its own."""
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            Dataset().parse(data=line, format=fmt)
+        except Exception as err:  # noqa: BLE001 - any parser complaint marks this line
+            return n, str(err).splitlines()[0][:300]
+    return None
+
+
+def parse_text(text: str, fmt: str, source: str) -> Dataset:
+    """Parse RDF text of a known format into a Dataset; raise InputError on any problem."""
+    if fmt == "json-ld":
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise InputError(source, f"JSON syntax: {err.msg}", err.lineno, err.colno) from None
+        remote = _remote_contexts(doc)
+        if remote:
+            raise InputError(source, f"remote JSON-LD contexts are not fetched; inline the context ({remote})")
+    ds = Dataset(default_union=True)
+    try:
+        if fmt in QUAD_FORMATS:
+            ds.parse(data=text, format=fmt)
+        else:
+            ds.default_graph.parse(data=text, format=fmt)
+    except Exception as err:  # noqa: BLE001 - rdflib raises many types; all mean "bad input"
+        message = " ".join(str(err).split())[:500] or type(err).__name__
+        line = col = None
+        if fmt in ("nt", "nquads"):
+            bad = _first_bad_line(text, fmt)
+            if bad:
+                line, message = bad
+        m = _LINE.search(str(err))
+        if line is None and m:
+            line = int(m.group(1))
+            c = _COL.search(str(err))
+            col = int(c.group(1)) if c else None
+        raise InputError(source, f"{fmt} syntax: {message}", line, col) from None
+    return ds
+
+
+def read_files(paths: list[Path], max_bytes: int | None = None) -> Graph:
+    """Read user files into one graph (the union of all their graphs)."""
+    union = Graph()
+    for path in paths:
+        fmt = format_for(path)
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise InputError(str(path), f"cannot read: {err.strerror}") from None
+        if max_bytes is not None and len(data) > max_bytes:
+            raise InputError(str(path), f"{len(data)} bytes is over the limit of {max_bytes}")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            line = data[: err.start].count(b"\n") + 1
+            raise InputError(str(path), "not UTF-8 text", line) from None
+        ds = parse_text(text, fmt, str(path))
+        for s, p, o, _ in ds.quads((None, None, None, None)):
+            union.add((s, p, o))
+    return union

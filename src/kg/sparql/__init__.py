@@ -1,0 +1,1 @@
+"""The SPARQL endpoint's core: guard, protocol, content negotiation and the worker-pool engine."""

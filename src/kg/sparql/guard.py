@@ -1,0 +1,258 @@
+"""Refuse dangerous or oversized queries before any SPARQL parser sees them.
+
+The guard works on tokens, not on a parse tree: it must stay safe on input that would crash or hang a
+parser (pyoxigraph aborts the whole process on about 2,000 nested groups). It refuses:
+
+- queries larger than ``max_bytes`` (QueryTooLarge, HTTP 413);
+- bracket nesting deeper than ``max_nesting`` (QueryRefused, HTTP 400);
+- SERVICE in any form (the server never sends a request anywhere);
+- LOAD and every update operation (the endpoint is read-only);
+- FROM / FROM NAMED of any graph but this dataset's own graphs (nothing is fetched or read from disk).
+
+It also reports the query form (SELECT, ASK, CONSTRUCT, DESCRIBE) so that content negotiation can
+happen before evaluation, and whether the query declares its own dataset.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+UPDATE_WORDS = frozenset({"INSERT", "DELETE", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH", "USING"})
+FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
+OPEN = "{(["
+CLOSE = "})]"
+
+
+class QueryRefused(ValueError):
+    """The query is refused before evaluation (HTTP 400)."""
+
+
+class QueryTooLarge(QueryRefused):
+    """The query is larger than the configured limit (HTTP 413)."""
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # "word" | "pname" | "iri" | "string" | "var" | "punct" | "other"
+    text: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Guarded:
+    """A query that passed the guard."""
+
+    text: str
+    form: str | None  # SELECT | ASK | CONSTRUCT | DESCRIBE, None when not recognised (the parser will say why)
+    from_graphs: tuple[str, ...] = ()
+    from_named_graphs: tuple[str, ...] = ()
+    depth: int = 0
+
+    @property
+    def declares_dataset(self) -> bool:
+        return bool(self.from_graphs or self.from_named_graphs)
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
+_PNAME = re.compile(r"(?:[A-Za-z][A-Za-z0-9_.\-]*)?:(?:[^\s{}()\[\]<>\"',;]*)")
+_IRI = re.compile(r"<([^<>\"{}|^`\\\x00-\x20]*)>")
+_VAR = re.compile(r"[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]*")
+_UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _where(text: str, pos: int) -> tuple[int, int]:
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return line, column
+
+
+def tokens(text: str, max_nesting: int) -> list[Token]:
+    """Split a query into tokens, refusing nesting deeper than ``max_nesting`` as soon as it is seen."""
+    out: list[Token] = []
+    depth = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+            continue
+        if c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end + 1
+            continue
+        if c in "\"'":
+            end = _string_end(text, i)
+            out.append(Token("string", text[i:end], *_where(text, i)))
+            i = end
+            continue
+        if c == "<":
+            m = _IRI.match(text, i)
+            if m:
+                out.append(Token("iri", m.group(1), *_where(text, i)))
+                i = m.end()
+                continue
+            out.append(Token("punct", c, *_where(text, i)))
+            i += 1
+            continue
+        if c in OPEN:
+            depth += 1
+            if depth > max_nesting:
+                line, column = _where(text, i)
+                raise QueryRefused(
+                    f"nesting deeper than {max_nesting} levels of brackets at line {line}, column {column}"
+                    f" (limit KG_MAX_NESTING={max_nesting})"
+                )
+            out.append(Token("punct", c, *_where(text, i)))
+            i += 1
+            continue
+        if c in CLOSE:
+            depth = max(depth - 1, 0)
+            out.append(Token("punct", c, *_where(text, i)))
+            i += 1
+            continue
+        if c in "?$":
+            m = _VAR.match(text, i)
+            out.append(Token("var", m.group(0), *_where(text, i)))
+            i = max(m.end(), i + 1)
+            continue
+        if c == "@":
+            m = _WORD.match(text, i + 1)
+            end = m.end() if m else i + 1
+            out.append(Token("other", text[i:end], *_where(text, i)))
+            i = end
+            continue
+        if c == "_" and text.startswith("_:", i):
+            m = _PNAME.match(text, i + 1)
+            end = m.end() if m else i + 2
+            out.append(Token("other", text[i:end], *_where(text, i)))
+            i = end
+            continue
+        m = _PNAME.match(text, i)
+        if m and m.end() > i:
+            out.append(Token("pname", m.group(0), *_where(text, i)))
+            i = m.end()
+            continue
+        m = _WORD.match(text, i)
+        if m:
+            out.append(Token("word", m.group(0), *_where(text, i)))
+            i = m.end()
+            continue
+        out.append(Token("other", c, *_where(text, i)))
+        i += 1
+    return out
+
+
+def _string_end(text: str, start: int) -> int:
+    """Index just past the string literal starting at ``start`` (unterminated: end of text)."""
+    quote = text[start]
+    long = text.startswith(quote * 3, start)
+    delim = quote * 3 if long else quote
+    i = start + len(delim)
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if text.startswith(delim, i):
+            return i + len(delim)
+        if not long and c == "\n":
+            return i
+        i += 1
+    return n
+
+
+def _unescape(text: str) -> str:
+    """SPARQL's codepoint escapes (\\uXXXX, \\UXXXXXXXX) applied to the whole text."""
+
+    def repl(m: re.Match) -> str:
+        code = int(m.group(1) or m.group(2), 16)
+        return chr(code) if code <= 0x10FFFF else m.group(0)
+
+    return _UNICODE_ESCAPE.sub(repl, text)
+
+
+@dataclass
+class _Scan:
+    prefixes: dict[str, str] = field(default_factory=dict)
+    base: str = ""
+    form: str | None = None
+    from_graphs: list[str] = field(default_factory=list)
+    from_named: list[str] = field(default_factory=list)
+
+
+def _resolve(tok: Token, scan: _Scan) -> str:
+    if tok.kind == "iri":
+        return urljoin(scan.base, tok.text) if scan.base else tok.text
+    if tok.kind == "pname":
+        prefix, _, local = tok.text.partition(":")
+        if prefix not in scan.prefixes:
+            raise QueryRefused(f"undeclared prefix {prefix + ':'!r} at line {tok.line}, column {tok.column}")
+        return scan.prefixes[prefix] + local
+    raise QueryRefused(f"expected a graph IRI at line {tok.line}, column {tok.column}, found {tok.text[:40]!r}")
+
+
+def _scan(toks: list[Token], base: str, allowed_graphs: frozenset[str]) -> _Scan:
+    scan = _Scan(base=base)
+    for k, tok in enumerate(toks):
+        if tok.kind != "word":
+            continue
+        word = tok.text.upper()
+        nxt = toks[k + 1] if k + 1 < len(toks) else None
+        where = f"line {tok.line}, column {tok.column}"
+        if word == "SERVICE":
+            raise QueryRefused(f"SERVICE at {where}: federated queries are refused; this endpoint never fetches")
+        if word == "LOAD":
+            raise QueryRefused(f"LOAD at {where}: the endpoint is read-only and never fetches")
+        if word in UPDATE_WORDS:
+            raise QueryRefused(f"{word} at {where}: updates are refused; the endpoint is read-only")
+        if word == "PREFIX" and nxt is not None and nxt.kind == "pname" and k + 2 < len(toks):
+            iri = toks[k + 2]
+            if iri.kind == "iri":
+                scan.prefixes[nxt.text[:-1] if nxt.text.endswith(":") else nxt.text.split(":")[0]] = _resolve(iri, scan)
+        elif word == "BASE" and nxt is not None and nxt.kind == "iri":
+            scan.base = _resolve(nxt, scan)
+        elif word in FORMS and scan.form is None:
+            scan.form = word
+        elif word == "FROM":
+            named = nxt is not None and nxt.kind == "word" and nxt.text.upper() == "NAMED"
+            target = toks[k + 2] if named and k + 2 < len(toks) else nxt
+            if target is None:
+                raise QueryRefused(f"FROM without a graph at {where}")
+            graph = _resolve(target, scan)
+            if graph not in allowed_graphs:
+                raise QueryRefused(
+                    f"FROM{' NAMED' if named else ''} <{graph}> at {where}: only this dataset's own graphs can be"
+                    f" selected ({', '.join(sorted(allowed_graphs))}); nothing is fetched"
+                )
+            (scan.from_named if named else scan.from_graphs).append(graph)
+    return scan
+
+
+def guard(text: str, *, max_bytes: int, max_nesting: int, base: str, allowed_graphs: frozenset[str]) -> Guarded:
+    """Check a query before evaluation; raise QueryRefused or QueryTooLarge, else describe it."""
+    size = len(text.encode("utf-8"))
+    if size > max_bytes:
+        raise QueryTooLarge(f"query of {size} bytes is larger than the limit of {max_bytes} bytes (KG_MAX_QUERY_BYTES)")
+    toks = tokens(text, max_nesting)
+    scan = _scan(toks, base, allowed_graphs)
+    if _UNICODE_ESCAPE.search(text):
+        # escapes may spell a keyword (\u0053ERVICE): the unescaped text must pass too
+        _scan(tokens(_unescape(text), max_nesting), base, allowed_graphs)
+    depth = _max_depth(toks)
+    return Guarded(text, scan.form, tuple(scan.from_graphs), tuple(scan.from_named), depth)
+
+
+def _max_depth(toks: list[Token]) -> int:
+    depth = deepest = 0
+    for tok in toks:
+        if tok.kind == "punct" and tok.text in OPEN:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif tok.kind == "punct" and tok.text in CLOSE:
+            depth = max(depth - 1, 0)
+    return deepest

@@ -1,0 +1,123 @@
+"""SPARQL 1.1 Protocol, query side: turn an HTTP request into a query and a dataset, or say why not.
+
+Framework-free: the web router hands over the method, the raw query string, the Content-Type header and
+the body bytes. Every malformed request raises ProtocolError with the HTTP status to answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+FORM = "application/x-www-form-urlencoded"
+DIRECT = "application/sparql-query"
+UPDATE = "application/sparql-update"
+UPDATE_PARAMS = ("update", "using-graph-uri", "using-named-graph-uri")
+
+
+class ProtocolError(ValueError):
+    """A request that is not a valid SPARQL query request; ``status`` is the HTTP status to answer."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """What a protocol request asks for."""
+
+    query: str | None  # None: no query at all (GET without parameters: the service description)
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    format: str | None = None  # explicit format parameter, overrides Accept
+
+    @property
+    def has_dataset(self) -> bool:
+        return bool(self.default_graphs or self.named_graphs)
+
+
+def _pairs(raw: str, where: str) -> list[tuple[str, str]]:
+    try:
+        return parse_qsl(raw, keep_blank_values=True, strict_parsing=False, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise ProtocolError(400, f"the {where} is not UTF-8 after percent-decoding") from None
+
+
+def _media_type(content_type: str | None) -> tuple[str, str | None]:
+    """(media type, charset) of a Content-Type header; charset None when absent."""
+    if not content_type:
+        return "", None
+    parts = [p.strip() for p in content_type.split(";")]
+    charset = None
+    for p in parts[1:]:
+        key, _, value = p.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return parts[0].lower(), charset
+
+
+def _require_utf8(charset: str | None, media: str) -> None:
+    if charset is not None and charset not in ("utf-8", "utf8"):
+        raise ProtocolError(415, f"{media} with charset={charset} is not accepted; send UTF-8")
+
+
+def _collect(pairs: list[tuple[str, str]], max_bytes: int) -> QueryRequest:
+    queries = [v for k, v in pairs if k == "query"]
+    for name in UPDATE_PARAMS:
+        if any(k == name for k, _ in pairs):
+            raise ProtocolError(400, f"parameter {name!r}: updates are refused; this endpoint is read-only")
+    if len(queries) > 1:
+        raise ProtocolError(400, f"{len(queries)} 'query' parameters; send exactly one")
+    formats = [v for k, v in pairs if k in ("format", "output", "results") and v]
+    query = queries[0] if queries else None
+    if query is not None and len(query.encode("utf-8")) > max_bytes:
+        raise ProtocolError(413, f"query larger than the limit of {max_bytes} bytes (KG_MAX_QUERY_BYTES)")
+    return QueryRequest(
+        query=query,
+        default_graphs=tuple(v for k, v in pairs if k == "default-graph-uri"),
+        named_graphs=tuple(v for k, v in pairs if k == "named-graph-uri"),
+        format=formats[0] if formats else None,
+    )
+
+
+def parse_request(
+    method: str, query_string: str, content_type: str | None, body: bytes, max_bytes: int
+) -> QueryRequest:
+    """Read one protocol request. GET/HEAD take parameters from the query string; POST takes a form or a
+    direct query body (dataset parameters then come from the query string, and for forms from both)."""
+    url_pairs = _pairs(query_string, "query string")
+    if method in ("GET", "HEAD"):
+        req = _collect(url_pairs, max_bytes)
+        if req.query is None and url_pairs:
+            names = ", ".join(sorted({k for k, _ in url_pairs}))[:200]
+            raise ProtocolError(400, f"parameters ({names}) but no 'query' parameter")
+        return req
+    if method != "POST":
+        raise ProtocolError(405, f"method {method} is not allowed; use GET or POST")
+    media, charset = _media_type(content_type)
+    if media == FORM:
+        _require_utf8(charset, media)
+        try:
+            text = body.decode("ascii")
+        except UnicodeDecodeError:
+            raise ProtocolError(400, "a form body must be percent-encoded ASCII") from None
+        req = _collect(url_pairs + _pairs(text, "form body"), max_bytes)
+        if req.query is None:
+            raise ProtocolError(400, "form body without a 'query' parameter")
+        return req
+    if media == DIRECT:
+        _require_utf8(charset, media)
+        if any(k == "query" for k, _ in url_pairs):
+            raise ProtocolError(400, "a 'query' parameter in the URL and a query in the body; send one")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise ProtocolError(400, f"the body is not UTF-8 (byte {err.start})") from None
+        req = _collect(url_pairs, max_bytes)
+        return QueryRequest(text, req.default_graphs, req.named_graphs, req.format)
+    if media == UPDATE:
+        raise ProtocolError(400, "application/sparql-update: updates are refused; this endpoint is read-only")
+    if not media:
+        raise ProtocolError(415, f"POST without Content-Type; send {FORM} or {DIRECT}")
+    raise ProtocolError(415, f"Content-Type {media} is not accepted; send {FORM} or {DIRECT}")

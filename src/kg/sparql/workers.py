@@ -1,0 +1,353 @@
+"""The query engine: evaluate one guarded query with limits, in a pool of worker processes.
+
+The seam every caller uses is ``Engine.run(job) -> Answer`` (a query in, bytes in one format out, with
+the row cap and the wall-clock limit applied). ``WorkerPool`` is the embedded implementation: N worker
+processes each open the same read-only on-disk pyoxigraph store and serialize their own results. A query
+that overruns the wall-clock limit gets its worker killed and replaced; a worker that dies costs only its
+own request. A result cache (keyed by the frozen ``Job`` and the dataset version) or a remote SPARQL
+store can implement the same ``Engine`` protocol and take its place.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import queue
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from typing import Protocol
+from xml.sax.saxutils import escape, quoteattr
+
+from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Triple, Variable, serialize
+
+from .formats import BY_NAME
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query to evaluate. Frozen and hashable, so it can key a result cache."""
+
+    query: str
+    format: str  # a formats.BY_NAME key of kind "results" or "rdf"
+    base_iri: str | None = None
+    default_graphs: tuple[str, ...] | None = None  # None: the query's own dataset, else exactly these
+    named_graphs: tuple[str, ...] | None = None
+    union_default: bool = True  # default graph = union of all graphs (only when no dataset is given)
+    max_rows: int = 10_000
+    bindings: tuple[tuple[str, str], ...] = ()  # (variable, IRI) substituted before evaluation
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: bytes
+    format: str
+    truncated: bool = False
+    rows: int = 0
+
+
+class EngineError(Exception):
+    """Base of errors a client should see with a status; anything else is a bug (HTTP 500)."""
+
+    status = 500
+
+
+class QuerySyntaxError(EngineError):
+    status = 400
+
+
+class QueryTimeout(EngineError):
+    status = 503
+
+
+class WorkerCrashed(EngineError):
+    status = 503
+
+
+class EngineBusy(EngineError):
+    status = 503
+
+
+class WrongFormError(EngineError):
+    """The requested format cannot carry this query form's answer."""
+
+    status = 406
+
+
+class WorkerFailed(RuntimeError):
+    """The worker raised something unexpected: a bug, answered as HTTP 500."""
+
+
+class Engine(Protocol):
+    version: str
+
+    def run(self, job: Job) -> Answer: ...
+
+    def close(self) -> None: ...
+
+
+# --- evaluation (runs inside a worker process) ---
+
+
+def _term_json(term) -> dict:
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": _term_json(term.subject),
+                "predicate": _term_json(term.predicate),
+                "object": _term_json(term.object),
+            },
+        }
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _term_xml(term) -> str:
+    if isinstance(term, NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != XSD_STRING:
+            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+        return f"<literal>{escape(term.value)}</literal>"
+    if isinstance(term, Triple):
+        parts = (("subject", term.subject), ("predicate", term.predicate), ("object", term.object))
+        return "<triple>" + "".join(f"<{k}>{_term_xml(v)}</{k}>" for k, v in parts) + "</triple>"
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _csv_field(term) -> str:
+    if term is None:
+        return ""
+    text = term.value if isinstance(term, (NamedNode, Literal)) else "_:" + term.value if isinstance(term, BlankNode) else str(term)
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def serialize_solutions(variables: list[str], rows: list[list], fmt: str, truncated: bool, max_rows: int) -> bytes:
+    """SELECT results in one of the four result formats, with a truncation note where the format allows."""
+    note = f"results truncated after {max_rows} rows (KG_MAX_ROWS)"
+    if fmt == "json":
+        doc = {
+            "head": {"vars": variables},
+            "results": {
+                "bindings": [
+                    {v: _term_json(t) for v, t in zip(variables, row) if t is not None} for row in rows
+                ]
+            },
+        }
+        if truncated:
+            doc["truncated"] = True
+            doc["note"] = note
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if fmt == "xml":
+        out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
+        out += [f"<variable name={quoteattr(v)}/>" for v in variables]
+        out.append("</head><results>")
+        if truncated:
+            out.append(f"<!-- {note} -->")
+        for row in rows:
+            out.append("<result>")
+            out += [f"<binding name={quoteattr(v)}>{_term_xml(t)}</binding>" for v, t in zip(variables, row) if t is not None]
+            out.append("</result>")
+        out.append("</results></sparql>\n")
+        return "".join(out).encode("utf-8")
+    if fmt == "csv":
+        lines = [",".join(variables)] + [",".join(_csv_field(t) for t in row) for row in rows]
+        return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    if fmt == "tsv":
+        lines = ["\t".join("?" + v for v in variables)]
+        lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]
+        return ("\n".join(lines) + "\n").encode("utf-8")
+    raise ValueError(f"not a result format: {fmt}")
+
+
+def _bindings(job: Job) -> dict | None:
+    if not job.bindings:
+        return None
+    return {Variable(name): NamedNode(iri) for name, iri in job.bindings}
+
+
+def execute(store: Store, job: Job, prefixes: dict[str, str]) -> Answer:
+    """Evaluate ``job`` on ``store``: the one place where a query meets the data."""
+    options: dict = {"base_iri": job.base_iri, "substitutions": _bindings(job)}
+    if job.default_graphs is not None or job.named_graphs is not None:
+        options["default_graph"] = [NamedNode(g) for g in job.default_graphs or ()]
+        options["named_graphs"] = [NamedNode(g) for g in job.named_graphs or ()]
+    elif job.union_default:
+        options["use_default_graph_as_union"] = True
+    result = store.query(job.query, **options)
+    fmt = BY_NAME[job.format]
+    if isinstance(result, QueryBoolean):
+        if fmt.kind != "results":
+            raise WrongFormError(f"an ASK query answers true or false: ask for a result format, not {fmt.media_type}")
+        return Answer(result.serialize(format=fmt.results_format), job.format, False, 1)
+    if isinstance(result, QuerySolutions):
+        if fmt.kind != "results":
+            raise WrongFormError(f"a SELECT query answers a table: ask for a result format, not {fmt.media_type}")
+        variables = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            if len(rows) == job.max_rows:
+                return Answer(serialize_solutions(variables, rows, job.format, True, job.max_rows), job.format, True, len(rows))
+            rows.append([solution[v] for v in variables])
+        return Answer(serialize_solutions(variables, rows, job.format, False, job.max_rows), job.format, False, len(rows))
+    if fmt.kind != "rdf":
+        raise WrongFormError(f"a CONSTRUCT or DESCRIBE query answers a graph: ask for an RDF format, not {fmt.media_type}")
+    triples = []
+    truncated = False
+    for triple in result:
+        if len(triples) == job.max_rows:
+            truncated = True
+            break
+        triples.append(triple)
+    body = serialize(triples, format=fmt.rdf_format, prefixes=prefixes if job.format in ("turtle", "trig") else None)
+    if truncated and job.format in ("turtle", "trig", "ntriples", "nquads"):
+        body = f"# results truncated after {job.max_rows} triples (KG_MAX_ROWS)\n".encode() + body
+    return Answer(body, job.format, truncated, len(triples))
+
+
+def _worker_main(conn, store_path: str, prefixes: dict[str, str]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    store = Store.read_only(store_path)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply = ("ok", execute(store, job, prefixes))
+        except SyntaxError as err:
+            reply = ("syntax", str(err))
+        except WrongFormError as err:
+            reply = ("form", str(err))
+        except Exception as err:  # reported to the parent, which raises it as a 500
+            reply = ("error", f"{type(err).__name__}: {err}")
+        try:
+            conn.send(reply)
+        except (BrokenPipeError, OSError):
+            return
+
+
+@dataclass
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: object
+
+
+class WorkerPool:
+    """``size`` worker processes over one read-only store, with a hard wall-clock limit per query."""
+
+    def __init__(self, store_path: str, *, size: int, timeout: float, version: str, prefixes: dict[str, str]):
+        self.store_path = store_path
+        self.size = size
+        self.timeout = timeout
+        self.version = version
+        self.prefixes = prefixes
+        self._ctx = multiprocessing.get_context("spawn")
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._workers: dict[int, _Worker] = {}
+        self._closed = False
+        self.replaced = 0
+        for _ in range(size):
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(
+            target=_worker_main, args=(child, self.store_path, self.prefixes), name="kg-query-worker", daemon=True
+        )
+        process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        with self._lock:
+            self._workers[process.pid] = worker
+        return worker
+
+    def _discard(self, worker: _Worker) -> None:
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join(timeout=5)
+        worker.conn.close()
+        with self._lock:
+            self._workers.pop(worker.process.pid, None)
+            self.replaced += 1
+
+    def _replace(self, worker: _Worker) -> None:
+        self._discard(worker)
+        if not self._closed:
+            self._idle.put(self._spawn())
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return sorted(self._workers)
+
+    def _acquire(self) -> _Worker:
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                worker = self._idle.get(timeout=max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                raise EngineBusy(
+                    f"all {self.size} query workers stayed busy for {self.timeout:g} s; try again later"
+                ) from None
+            if worker.process.is_alive():
+                return worker
+            self._replace(worker)  # died while idle: replace it and take the next one
+
+    def run(self, job: Job) -> Answer:
+        if self._closed:
+            raise EngineBusy("the query engine is shutting down")
+        worker = self._acquire()
+        try:
+            worker.conn.send(job)
+            if not worker.conn.poll(self.timeout):
+                self._replace(worker)
+                raise QueryTimeout(
+                    f"query stopped after {self.timeout:g} s, the wall-clock limit (KG_QUERY_TIMEOUT)"
+                )
+            status, payload = worker.conn.recv()
+        except (EOFError, OSError):
+            self._replace(worker)
+            raise WorkerCrashed("the query worker stopped while evaluating this query; it has been replaced") from None
+        self._idle.put(worker)
+        if status == "ok":
+            return payload
+        if status == "syntax":
+            raise QuerySyntaxError(payload)
+        if status == "form":
+            raise WrongFormError(payload)
+        raise WorkerFailed(payload)
+
+    def close(self) -> None:
+        """Stop every worker: idle ones by closing their pipe, busy ones by killing them."""
+        self._closed = True
+        with self._lock:
+            workers = list(self._workers.values())
+            self._workers.clear()
+        for worker in workers:
+            worker.conn.close()
+        for worker in workers:
+            worker.process.join(timeout=2)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(timeout=2)

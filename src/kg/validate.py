@@ -1,0 +1,218 @@
+"""Validation: SHACL shapes (Core and SHACL-SPARQL, run with pyshacl) plus the ``*-violation.rq`` checks.
+
+One report type serves the build, ``kg validate`` and the validation service: results grouped by focus
+node, with the node's label and its source passage where the data has them, as text, Turtle or JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyshacl import validate as shacl_validate
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, SH, SKOS
+
+from . import authored
+from .config import Settings
+from .inputs import InputError, read_files
+from .iris import OA, Iris
+
+CHECKS = Path("queries/checks")
+CHECK_SOURCE = "kg:violation-query"
+
+
+@dataclass(frozen=True)
+class Result:
+    focus: str
+    path: str | None
+    component: str
+    severity: str
+    message: str
+    shape: str | None
+    value: str | None
+
+
+@dataclass
+class Report:
+    conforms: bool
+    results: list[Result] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    passages: dict[str, str] = field(default_factory=dict)
+    report_graph: Graph | None = None
+
+    def by_focus(self) -> dict[str, list[Result]]:
+        groups: dict[str, list[Result]] = defaultdict(list)
+        for r in sorted(self.results, key=lambda r: (r.focus, r.path or "", r.component, r.message)):
+            groups[r.focus].append(r)
+        return dict(groups)
+
+    def text(self) -> str:
+        if self.conforms and not self.results:
+            return "Conforms: no violations."
+        n = sum(1 for r in self.results if r.severity.endswith("Violation"))
+        lines = [f"Does not conform: {n} violation(s) on {len(self.by_focus())} node(s)." if not self.conforms
+                 else "Conforms, with warnings."]
+        for focus, results in self.by_focus().items():
+            lines.append("")
+            label = self.labels.get(focus)
+            lines.append(f"{focus}" + (f"  ({label})" if label else ""))
+            if focus in self.passages:
+                lines.append(f"  passage: \"{self.passages[focus]}\"")
+            for r in results:
+                sev = r.severity.rsplit("#", 1)[-1]
+                comp = r.component.rsplit("#", 1)[-1]
+                path = f" {_short(r.path)}" if r.path else ""
+                value = f" value {r.value}" if r.value else ""
+                lines.append(f"  - [{sev}]{path}: {r.message} ({comp}{value})")
+        return "\n".join(lines)
+
+    def json(self) -> str:
+        data = {
+            "conforms": self.conforms,
+            "results": [
+                {**r.__dict__, "label": self.labels.get(r.focus), "passage": self.passages.get(r.focus)}
+                for rs in self.by_focus().values() for r in rs
+            ],
+        }
+        return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+    def turtle(self) -> str:
+        g = Graph()
+        if self.report_graph is not None:
+            g += self.report_graph
+        g.bind("sh", SH)
+        return g.serialize(format="turtle")
+
+
+def _short(iri: str | None) -> str:
+    if iri is None:
+        return ""
+    for sep in ("#", "/"):
+        if sep in iri:
+            return iri.rsplit(sep, 1)[-1]
+    return iri
+
+
+def load_shapes(settings: Settings, shapes_file: Path | None = None) -> Graph:
+    iris = Iris(settings.base_iri)
+    if shapes_file is not None:
+        return authored.parse_turtle(shapes_file, iris)
+    g = Graph()
+    for path in sorted((settings.root / authored.SHAPES).glob("*.ttl")):
+        g += authored.parse_turtle(path, iris)
+    return g
+
+
+def violation_queries(settings: Settings) -> list[tuple[str, str]]:
+    """(name, text) of every queries/checks/*-violation.rq, with the base IRI rebased."""
+    iris = Iris(settings.base_iri)
+    out = []
+    for path in sorted((settings.root / CHECKS).glob("*-violation.rq")):
+        text = path.read_text(encoding="utf-8")
+        if iris.base != Iris().base:
+            text = text.replace(Iris().base, iris.base)
+        out.append((path.name, text))
+    return out
+
+
+def _run_checks(data: Graph, checks: list[tuple[str, str]]) -> list[Result]:
+    """Each row of a violation query is a violation; its ?focus (or first column) names the node."""
+    results = []
+    for name, text in checks:
+        for row in data.query(text):
+            d = row.asdict()
+            focus = d.get("focus", next(iter(d.values()), None))
+            message = str(d.get("message", f"{name} returned this row"))
+            results.append(Result(str(focus), str(d["path"]) if "path" in d else None,
+                                  f"{CHECK_SOURCE}/{name}", str(SH.Violation), message, None,
+                                  str(d["value"]) if "value" in d else None))
+    return results
+
+
+def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None,
+                   checks: list[tuple[str, str]] | None = None) -> Report:
+    conforms, report_graph, _ = shacl_validate(
+        data, shacl_graph=shapes, ont_graph=ontology, inference="none", abort_on_first=False,
+        allow_warnings=True, advanced=False, meta_shacl=False, do_owl_imports=False,
+    )
+    results = []
+    for r in report_graph.subjects(RDF.type, SH.ValidationResult):
+        def v(p):
+            x = report_graph.value(r, p)
+            return None if x is None else str(x)
+        results.append(Result(v(SH.focusNode) or "", v(SH.resultPath), v(SH.sourceConstraintComponent) or "",
+                              v(SH.resultSeverity) or str(SH.Violation), v(SH.resultMessage) or "",
+                              v(SH.sourceShape), v(SH.value)))
+    extra = _run_checks(data, checks or [])
+    results += extra
+    conforms = bool(conforms) and not extra
+    labels, passages = {}, {}
+    for focus in {r.focus for r in results}:
+        node = URIRef(focus)
+        label = _label(data, node)
+        if label:
+            labels[focus] = label
+        for p in data.objects(node, PROV.wasDerivedFrom):
+            for sel in data.objects(p, OA.hasSelector):
+                exact = data.value(sel, OA.exact)
+                if exact is not None:
+                    passages[focus] = str(exact)[:200]
+            if focus in passages:
+                break
+    return Report(conforms, results, labels, passages, report_graph)
+
+
+def _label(g: Graph, node: URIRef) -> str | None:
+    best = None
+    for p in (SKOS.prefLabel, RDFS.label):
+        for o in g.objects(node, p):
+            if isinstance(o, Literal) and (o.language in (None, "en")):
+                return str(o)
+            best = best or str(o)
+    return best
+
+
+def validate_built(built, settings: Settings) -> Report:
+    """The build's own validation: union of its graphs, with the ontology, against our shapes."""
+    return validate_graph(built.union(), built.shapes, built.ontology, violation_queries(settings))
+
+
+def cli_validate(settings: Settings, files: list[str], fmt: str, shapes_file: str | None) -> int:
+    """Exit 0 conforms, 1 violations, 2 bad input."""
+    try:
+        shapes = load_shapes(settings, Path(shapes_file) if shapes_file else None)
+    except (authored.AuthoredError, OSError) as err:
+        print(f"kg validate: bad shapes file: {err}", file=sys.stderr)
+        return 2
+    iris = Iris(settings.base_iri)
+    if files:
+        try:
+            data = read_files([Path(f) for f in files])
+        except InputError as err:
+            print(f"kg validate: {err}", file=sys.stderr)
+            return 2
+        ontology = authored.parse_turtle(settings.root / authored.ONTOLOGY, iris)
+        checks = violation_queries(settings)
+    else:
+        nq = settings.dist_dir / "dataset.nq"
+        if not nq.is_file():
+            print(f"kg validate: no build at {nq}; run `kg build` first or name files", file=sys.stderr)
+            return 2
+        data = read_files([nq])
+        ontology = authored.parse_turtle(settings.root / authored.ONTOLOGY, iris)
+        checks = violation_queries(settings)
+    report = validate_graph(data, shapes, ontology, checks)
+    if fmt == "json":
+        sys.stdout.write(report.json())
+    elif fmt == "turtle":
+        sys.stdout.write(report.turtle())
+    else:
+        print(report.text())
+    return 0 if report.conforms else 1
+
+
+__all__ = ["Report", "Result", "validate_graph", "validate_built", "cli_validate", "load_shapes"]

@@ -1,0 +1,179 @@
+"""The FastAPI application factory: settings and an engine in, an app with one router per concern out.
+
+Nothing is created at import time. ``create_app(settings)`` opens the build and starts the worker pool
+when the app starts; pass ``engine`` (and ``build``) to serve through another engine, such as a remote
+store or a result cache wrapped around the pool.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from pyoxigraph import NamedNode, RdfFormat, Store
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.staticfiles import StaticFiles
+
+from ..config import Settings
+from ..iris import Iris, prefixes
+from ..sparql.formats import NotAcceptable, negotiate
+from ..sparql.guard import QueryRefused, QueryTooLarge
+from ..sparql.protocol import ProtocolError
+from ..sparql.workers import Engine, EngineError, WorkerPool
+from ..store import BuildInfo, default_store_root, named_graphs, prepare_store, read_build
+from . import dumps, pages, resources, sparql, vocab
+from .render import Problem, templates
+
+CORS = {"Access-Control-Allow-Origin": "*"}
+PREFLIGHT = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Headers": "Accept, Content-Type, If-None-Match, Range",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def load_vocab(build: BuildInfo) -> Store:
+    """The ontology and the shapes, in memory, for their pages and for labels of our terms."""
+    store = Store()
+    iris = Iris(build.base_iri)
+    for name, graph in (("ontology.ttl", iris.ontology), ("shapes.ttl", iris.shapes)):
+        path = build.path(name)
+        if path.is_file():
+            store.load(path=str(path), format=RdfFormat.TURTLE, to_graph=NamedNode(str(graph)))
+    return store
+
+
+def start_engine(settings: Settings, build: BuildInfo) -> tuple[WorkerPool, list[str]]:
+    """Prepare the on-disk store for this build and start the worker pool over it."""
+    root = settings.store_dir if settings.store_dir is not None else default_store_root()
+    path = prepare_store(build, root)
+    graphs = named_graphs(path)
+    pool = WorkerPool(
+        str(path),
+        size=settings.workers,
+        timeout=settings.query_timeout,
+        version=build.version,
+        prefixes=prefixes(Iris(build.base_iri)),
+    )
+    return pool, graphs
+
+
+def create_app(
+    settings: Settings,
+    engine: Engine | None = None,
+    build: BuildInfo | None = None,
+    graphs: list[str] | None = None,
+) -> FastAPI:
+    """The web application. Without ``engine``, the build in settings.dist_dir is served by a worker pool
+    started with the app and stopped with it. Raises StoreError naming a missing or malformed build file."""
+    build = build or read_build(Path(settings.dist_dir))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        owned = None
+        if app.state.engine is None:
+            owned, found = start_engine(settings, build)
+            app.state.engine = owned
+            app.state.graphs = found
+        try:
+            yield
+        finally:
+            if owned is not None:
+                owned.close()
+
+    app = FastAPI(
+        title="kg: the 1959 report knowledge graph",
+        description="Read-only SPARQL 1.1 endpoint and linked-data server",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    iris = Iris(build.base_iri)
+    app.state.settings = settings
+    app.state.build = build
+    app.state.iris = iris
+    app.state.prefixes = prefixes(iris)
+    app.state.engine = engine
+    app.state.graphs = graphs if graphs is not None else [str(iris.graph(g)) for g in ("assertions", "editorial", "metadata")]
+    app.state.graph_sizes = None
+    app.state.source_texts = {}
+    app.state.templates = templates()
+    app.state.vocab = load_vocab(build)
+
+    for module in (sparql, resources, vocab, dumps, pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    _install_errors(app)
+    _install_cors(app)
+    return app
+
+
+def _error_response(request: Request, status: int, message: str, headers: dict | None = None) -> Response:
+    """Errors as plain text, or as an escaped HTML page when a browser prefers HTML."""
+    out = dict(CORS)
+    out.update(headers or {})
+    out.setdefault("Cache-Control", "no-store")
+    try:
+        fmt = negotiate(request.headers.get("accept"), ("html",)) if "html" in request.headers.get("accept", "") else None
+    except NotAcceptable:
+        fmt = None
+    if fmt is not None and request.method != "HEAD":
+        env = request.app.state.templates
+        body = env.get_template("error.html").render(request=request, status=status, message=message)
+        return Response(body, status_code=status, media_type="text/html; charset=utf-8", headers=out)
+    return Response(message + "\n", status_code=status, media_type="text/plain; charset=utf-8", headers=out)
+
+
+def _install_errors(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def problem(request: Request, err: Problem):
+        return _error_response(request, err.status, err.message, err.headers)
+
+    @app.exception_handler(ProtocolError)
+    async def protocol(request: Request, err: ProtocolError):
+        headers = {"Allow": "GET, HEAD, POST, OPTIONS"} if err.status == 405 else None
+        return _error_response(request, err.status, str(err), headers)
+
+    @app.exception_handler(QueryRefused)
+    async def refused(request: Request, err: QueryRefused):
+        return _error_response(request, 413 if isinstance(err, QueryTooLarge) else 400, f"query refused: {err}")
+
+    @app.exception_handler(EngineError)
+    async def engine(request: Request, err: EngineError):
+        prefix = "syntax error: " if err.status == 400 else ""
+        return _error_response(request, err.status, prefix + str(err))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http(request: Request, err: StarletteHTTPException):
+        message = {404: f"nothing is published at {request.url.path[:300]}", 405: f"method {request.method} is not allowed here"}
+        return _error_response(
+            request, err.status_code, message.get(err.status_code, str(err.detail)), dict(err.headers or {})
+        )
+
+
+def _allowed_methods(app: FastAPI, scope) -> set[str]:
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches({**scope, "method": "GET"})
+        if match != Match.NONE and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return methods
+
+
+def _install_cors(app: FastAPI) -> None:
+    """CORS for every read route (any origin, no credentials); OPTIONS answered for every route."""
+
+    @app.middleware("http")
+    async def cors(request: Request, call_next):
+        if request.method == "OPTIONS":
+            methods = _allowed_methods(app, request.scope)
+            if not methods:
+                return _error_response(request, 404, f"nothing is published at {request.url.path[:300]}")
+            allow = ", ".join(m for m in ("GET", "HEAD", "POST", "OPTIONS") if m in methods | {"OPTIONS"})
+            return Response(status_code=204, headers={**PREFLIGHT, "Allow": allow, "Access-Control-Allow-Methods": allow})
+        response = await call_next(request)
+        response.headers.setdefault("Access-Control-Allow-Origin", "*")
+        return response

@@ -1,0 +1,55 @@
+"""The one mapping between canonical IRIs (under the configured base) and URLs on this server.
+
+The graph's IRIs stay canonical (``KG_BASE_IRI``); wherever the server runs, ``Links.href`` maps an IRI
+under the base onto the server's own origin and ``Links.iri`` maps a request path back. Every route and
+template goes through these two functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from fastapi import Request
+
+from ..config import Settings
+
+
+@dataclass(frozen=True)
+class Links:
+    base: str  # canonical base IRI, ends with "/"
+    origin: str  # e.g. http://127.0.0.1:8000 (no trailing slash)
+
+    def href(self, iri: str) -> str:
+        """The URL on this server for an IRI under the base; other IRIs unchanged."""
+        if iri.startswith(self.base):
+            return self.origin + "/" + iri[len(self.base):]
+        return iri
+
+    def iri(self, path: str) -> str:
+        """The canonical IRI for a path on this server (path without the leading slash is fine)."""
+        return self.base + path.lstrip("/")
+
+    def url(self, path: str) -> str:
+        """An absolute URL on this server."""
+        return self.origin + "/" + path.lstrip("/")
+
+    @property
+    def endpoint(self) -> str:
+        return self.url("sparql")
+
+    def owns(self, iri: str) -> bool:
+        return iri.startswith(self.base)
+
+
+def origin_of(settings: Settings, request: Request) -> str:
+    if settings.public_url:
+        return settings.public_url
+    parts = urlsplit(str(request.base_url))
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def links_for(request: Request) -> Links:
+    """FastAPI dependency: the links of this deployment as seen by this request."""
+    settings: Settings = request.app.state.settings
+    return Links(request.app.state.build.base_iri, origin_of(settings, request))

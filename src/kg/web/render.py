@@ -1,0 +1,87 @@
+"""Building responses: negotiated formats, caching headers from the dataset version, HTML pages and
+errors that say what went wrong (never a stack trace)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pyoxigraph import Literal, NamedNode, serialize
+
+from ..sparql.formats import Format, NotAcceptable, negotiate
+
+TEMPLATES = Path(__file__).parent / "templates"
+CACHE_CONTROL = "public, max-age=300"
+
+
+class Problem(Exception):
+    """An error answer: HTTP status, a message saying what and where, optional extra headers."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def templates() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["is_iri"] = lambda t: isinstance(t, NamedNode)
+    env.globals["is_literal"] = lambda t: isinstance(t, Literal)
+    env.filters["safe_scheme"] = lambda iri: str(iri).split(":", 1)[0].lower() in ("http", "https", "urn", "mailto")
+    return env
+
+
+def choose(request: Request, kinds: tuple[str, ...], explicit: str | None = None) -> Format:
+    """The format for this request: explicit name (parameter or suffix) first, then Accept."""
+    try:
+        return negotiate(request.headers.get("accept"), kinds, explicit)
+    except NotAcceptable as err:
+        offered = ", ".join(f.media_type for f in err.offered)
+        raise Problem(406, f"{err}; offered here: {offered}") from None
+
+
+def etag(request: Request, fmt_name: str, extra: str = "") -> str:
+    version = request.app.state.build.version
+    return f'"{version}-{fmt_name}{("-" + extra) if extra else ""}"'
+
+
+def respond(
+    request: Request,
+    body: bytes,
+    fmt: Format,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    vary: str = "Accept",
+    tag: str = "",
+) -> Response:
+    """A negotiated representation with Vary, ETag and Cache-Control from the dataset version."""
+    out = {"Vary": vary, "Cache-Control": CACHE_CONTROL, "ETag": etag(request, fmt.name, tag)}
+    out.update(headers or {})
+    if status == 200 and request.method in ("GET", "HEAD"):
+        match = request.headers.get("if-none-match", "")
+        if match and (match.strip() == "*" or out["ETag"] in [m.strip() for m in match.split(",")]):
+            return Response(status_code=304, headers=out)
+    return Response(body, status_code=status, media_type=fmt.header, headers=out)
+
+
+def alternates_header(links: list[tuple[str, Format]]) -> str:
+    return ", ".join(f'<{url}>; rel="alternate"; type="{fmt.media_type}"' for url, fmt in links)
+
+
+def render(request: Request, template: str, **context) -> bytes:
+    env: Environment = request.app.state.templates
+    return env.get_template(template).render(request=request, **context).encode("utf-8")
+
+
+def rdf_bytes(triples, fmt: Format, prefixes: dict[str, str]) -> bytes:
+    use = prefixes if fmt.name in ("turtle", "trig") else None
+    return serialize(triples, format=fmt.rdf_format, prefixes=use)

@@ -1,0 +1,218 @@
+"""Dereferencing the graph's IRIs, following "Cool URIs for the Semantic Web".
+
+Slash IRIs under the base (``/id/...`` for things, ``/graph/...`` for named graphs) use the 303
+pattern: the IRI names the thing, and a request for it is answered ``303 See Other`` pointing to a
+document about it, ``/doc/<path>.<suffix>`` in the negotiated format. ``/doc/<path>`` without a suffix
+negotiates itself and says which variant it sent in ``Content-Location``; every document lists the
+other formats in ``Link: rel=alternate``. Hash IRIs (the ontology's and the shapes' terms) are served by
+their documents in ``vocab.py``. Unknown IRIs are 404.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pyoxigraph import Literal, NamedNode
+
+from ..sparql.formats import GRAPH, Format, by_suffix, offered
+from .links import Links, links_for
+from .render import Problem, alternates_header, choose, render, respond
+from .view import RDF_TYPE, Prop, construct, labels_of, select, to_value
+
+router = APIRouter()
+READ = ["GET", "HEAD", "OPTIONS"]
+PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
+
+EXISTS = "SELECT ?s WHERE { { ?s ?p ?o } UNION { ?x ?y ?s } } LIMIT 1"
+DOCUMENT = "CONSTRUCT { ?s ?p ?o . ?x ?q ?s } WHERE { { ?s ?p ?o } UNION { ?x ?q ?s } }"
+OUTGOING = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?p ?o"
+INCOMING = "SELECT ?s ?x ?p ?g WHERE { GRAPH ?g { ?x ?p ?s } } ORDER BY ?p ?x"
+EVIDENCE = """PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT DISTINCT ?s ?sr ?source ?exact ?prefix ?suffix ?start ?end WHERE {
+  { BIND(?s AS ?sr) } UNION { ?s prov:wasDerivedFrom ?sr }
+  ?sr oa:hasSelector ?quote .
+  ?quote oa:exact ?exact .
+  OPTIONAL { ?quote oa:prefix ?prefix }
+  OPTIONAL { ?quote oa:suffix ?suffix }
+  OPTIONAL { ?sr oa:hasSource ?source }
+  OPTIONAL { ?sr oa:hasSelector ?position . ?position oa:start ?start ; oa:end ?end }
+} ORDER BY ?sr"""
+SOURCE_TEXT = "SELECT ?src ?text WHERE { ?src <http://www.w3.org/1999/02/22-rdf-syntax-ns#value> ?text } LIMIT 1"
+
+
+def split_suffix(path: str) -> tuple[str, Format | None]:
+    """'person/x.ttl' -> ('person/x', Turtle); slugs never hold a dot, so the suffix is unambiguous."""
+    stem, dot, suffix = path.rpartition(".")
+    if dot and "/" not in suffix:
+        fmt = by_suffix(suffix, GRAPH)
+        if fmt is None:
+            raise Problem(404, f"no format with suffix .{suffix[:20]} (offered: "
+                          + ", ".join("." + f.suffix for f in offered(GRAPH)) + ")")
+        return stem, fmt
+    return path, None
+
+
+async def _exists(request: Request, iri: str) -> bool:
+    return bool(await select(request, EXISTS, (("s", iri),)))
+
+
+def _check_path(path: str) -> None:
+    if not path or any(part in ("", ".", "..") for part in path.split("/")) or "\\" in path or "\x00" in path:
+        raise Problem(404, "nothing is published at this path")
+
+
+@router.api_route("/id/{path:path}", methods=READ)
+async def thing(path: str, request: Request, links: Links = Depends(links_for)) -> Response:
+    return await _see_other("id/", path, request, links)
+
+
+@router.api_route("/graph/{path:path}", methods=READ)
+async def named_graph(path: str, request: Request, links: Links = Depends(links_for)) -> Response:
+    return await _see_other("graph/", path, request, links)
+
+
+async def _see_other(area: str, path: str, request: Request, links: Links) -> Response:
+    _check_path(path)
+    stem, fmt = split_suffix(path)
+    iri = links.iri(area + stem)
+    try:
+        NamedNode(iri)
+    except ValueError:
+        raise Problem(404, "not an IRI this dataset mints") from None
+    if not await _exists(request, iri):
+        raise Problem(404, f"<{iri}> is not described in this dataset")
+    fmt = fmt or choose(request, GRAPH)
+    location = links.url(f"doc/{area}{stem}.{fmt.suffix}")
+    return Response(
+        status_code=303,
+        headers={"Location": location, "Vary": "Accept", "Cache-Control": "public, max-age=300"},
+    )
+
+
+@router.api_route("/doc/{path:path}", methods=READ)
+async def document(path: str, request: Request, links: Links = Depends(links_for)) -> Response:
+    """The document about one thing, in one format."""
+    _check_path(path)
+    stem, fmt = split_suffix(path)
+    if not (stem.startswith("id/") or stem.startswith("graph/")):
+        raise Problem(404, "documents describe IRIs under /id/ and /graph/")
+    iri = links.iri(stem)
+    try:
+        NamedNode(iri)
+    except ValueError:
+        raise Problem(404, "not an IRI this dataset mints") from None
+    if not await _exists(request, iri):
+        raise Problem(404, f"<{iri}> is not described in this dataset")
+    explicit = fmt is not None
+    fmt = fmt or choose(request, GRAPH)
+    others = [(links.url(f"doc/{stem}.{f.suffix}"), f) for f in offered(GRAPH) if f != fmt]
+    headers = {"Link": alternates_header(others)}
+    if not explicit:
+        headers["Content-Location"] = links.url(f"doc/{stem}.{fmt.suffix}")
+    if fmt.kind == "html":
+        body = await resource_page(request, iri, links, others)
+    else:
+        body = await construct(request, DOCUMENT, (("s", iri),), fmt.name)
+    return respond(request, body, fmt, headers=headers)
+
+
+def passage(text: str, start: int, end: int) -> dict:
+    """The paragraph (blank-line separated) holding [start, end), split around the quote."""
+    if not (0 <= start <= end <= len(text)):
+        return {}
+    para_start = text.rfind("\n\n", 0, start)
+    para_start = 0 if para_start < 0 else para_start + 2
+    para_end = text.find("\n\n", end)
+    para_end = len(text) if para_end < 0 else para_end
+    return {
+        "before": text[para_start:start],
+        "quote": text[start:end],
+        "after": text[end:para_end],
+        "start": start,
+        "end": end,
+    }
+
+
+async def _source_text(request: Request, source: str) -> str | None:
+    cache = request.app.state.source_texts
+    if source not in cache:
+        rows = await select(request, SOURCE_TEXT, (("src", source),))
+        cache[source] = rows[0]["text"].value if rows and isinstance(rows[0]["text"], Literal) else None
+    return cache[source]
+
+
+async def evidence(request: Request, iri: str, links: Links) -> list[dict]:
+    out = []
+    for row in await select(request, EVIDENCE, (("s", iri),)):
+        item = {
+            "selector": row["sr"].value if isinstance(row["sr"], NamedNode) else str(row["sr"]),
+            "href": links.href(row["sr"].value) if isinstance(row["sr"], NamedNode) else None,
+            "exact": row["exact"].value,
+            "prefix": row["prefix"].value if "prefix" in row else "",
+            "suffix": row["suffix"].value if "suffix" in row else "",
+            "source": row["source"].value if "source" in row else None,
+            "source_href": links.href(row["source"].value) if "source" in row else None,
+            "passage": {},
+        }
+        if "source" in row and "start" in row and "end" in row:
+            text = await _source_text(request, row["source"].value)
+            if text is not None:
+                item["passage"] = passage(text, int(row["start"].value), int(row["end"].value))
+        out.append(item)
+    return out
+
+
+async def resource_page(request: Request, iri: str, links: Links, others: list) -> bytes:
+    outgoing = await select(request, OUTGOING, (("s", iri),))
+    incoming = await select(request, INCOMING, (("s", iri),))
+    iris = {iri}
+    for row in outgoing:
+        iris.add(row["p"].value)
+        if isinstance(row["o"], NamedNode):
+            iris.add(row["o"].value)
+    for row in incoming:
+        iris.add(row["p"].value)
+        if isinstance(row["x"], NamedNode):
+            iris.add(row["x"].value)
+    labels = await labels_of(request, iris)
+    props: dict[str, Prop] = {}
+    for row in outgoing:
+        p = row["p"].value
+        entry = props.setdefault(p, Prop(p, _first(labels.get(p)), links.href(p)))
+        value = to_value(row["o"], labels, links)
+        value.note = _graph_name(row["g"].value)
+        entry.values.append(value)
+    links_in = []
+    for row in incoming:
+        p = row["p"].value
+        links_in.append(
+            {
+                "from": to_value(row["x"], labels, links),
+                "prop": Prop(p, _first(labels.get(p)), links.href(p)),
+                "graph": _graph_name(row["g"].value),
+            }
+        )
+    ev = await evidence(request, iri, links)
+    title = _first(labels.get(iri)) or iri
+    return render(
+        request,
+        "resource.html",
+        iri=iri,
+        title=title,
+        labels=labels.get(iri, []),
+        props=sorted(props.values(), key=lambda e: (e.iri != RDF_TYPE, e.label or e.iri)),
+        incoming=links_in,
+        evidence=ev,
+        alternates=others,
+        links=links,
+    )
+
+
+def _first(labels):
+    return labels[0][0] if labels else None
+
+
+def _graph_name(graph_iri: str) -> str:
+    return graph_iri.rstrip("/").rsplit("/", 1)[-1]
+

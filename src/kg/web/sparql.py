@@ -1,0 +1,108 @@
+"""The SPARQL endpoint route: protocol → guard → negotiation → worker pool → response."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from ..sparql.formats import GRAPH, SOLUTIONS
+from ..sparql.guard import guard
+from ..sparql.protocol import parse_request
+from ..sparql.workers import Job
+from .links import Links, links_for
+from .render import Problem, choose, render, respond
+from .service import service_description
+from .view import describe_triples, graph_sizes
+
+router = APIRouter()
+METHODS = ["GET", "HEAD", "POST", "OPTIONS"]
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing (413) anything over ``limit`` bytes before reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise Problem(400, f"Content-Length {declared[:40]!r} is not a number")
+        if int(declared) > limit:
+            raise Problem(413, f"request body of {declared} bytes is larger than the limit of {limit} bytes (KG_MAX_QUERY_BYTES)")
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Problem(413, f"request body larger than the limit of {limit} bytes (KG_MAX_QUERY_BYTES)")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.api_route("/sparql", methods=METHODS)
+@router.api_route("/sparql/", methods=METHODS, include_in_schema=False)
+async def sparql(request: Request, links: Links = Depends(links_for)) -> Response:
+    state = request.app.state
+    settings = state.settings
+    body = await read_body(request, settings.max_query_bytes) if request.method == "POST" else b""
+    req = parse_request(
+        request.method, request.url.query, request.headers.get("content-type"), body, settings.max_query_bytes
+    )
+    endpoint = links.url(request.url.path)
+    if req.query is None:
+        return await _service_description(request, links, endpoint)
+    allowed = frozenset(state.graphs)
+    for graph in req.default_graphs + req.named_graphs:
+        if graph not in allowed:
+            raise Problem(
+                400,
+                f"graph <{graph[:300]}> is not in this dataset; default-graph-uri and named-graph-uri select among "
+                f"{', '.join(sorted(allowed))} (nothing is fetched)",
+            )
+    guarded = guard(
+        req.query,
+        max_bytes=settings.max_query_bytes,
+        max_nesting=settings.max_nesting,
+        base=endpoint,
+        allowed_graphs=allowed,
+    )
+    graph_form = guarded.form in ("CONSTRUCT", "DESCRIBE")
+    fmt = choose(request, GRAPH if graph_form else SOLUTIONS, req.format)
+    wanted = fmt.name if fmt.kind != "html" else ("ntriples" if graph_form else "json")
+    job = Job(
+        query=req.query,
+        format=wanted,
+        base_iri=endpoint,
+        default_graphs=req.default_graphs if req.has_dataset else None,
+        named_graphs=req.named_graphs if req.has_dataset else None,
+        union_default=not guarded.declares_dataset,
+        max_rows=settings.max_rows,
+    )
+    answer = await run_in_threadpool(state.engine.run, job)
+    headers = {"KG-Truncated": f"max-rows={settings.max_rows}"} if answer.truncated else {}
+    body = answer.body
+    if fmt.kind == "html":
+        context = {"query": req.query, "truncated": answer.truncated, "max_rows": settings.max_rows, "links": links}
+        if graph_form:
+            context["subjects"] = await describe_triples(request, answer.body)
+        else:
+            context["results"] = json.loads(answer.body)
+        body = render(request, "results.html", **context)
+    return respond(request, body, fmt, headers=headers, tag=str(hash((request.method, body))) if request.method == "POST" else "")
+
+
+async def _service_description(request: Request, links: Links, endpoint: str) -> Response:
+    state = request.app.state
+    fmt = choose(request, GRAPH, None)
+    sizes = await graph_sizes(request)
+    triples = service_description(endpoint, links, state.settings, sizes, state.iris.dataset)
+    if fmt.kind == "html":
+        subjects = await describe_triples(request, triples)
+        body = render(
+            request, "sparql.html", links=links, endpoint=endpoint, subjects=subjects, settings=state.settings, sizes=sizes
+        )
+    else:
+        from .render import rdf_bytes
+
+        body = rdf_bytes(triples, fmt, state.prefixes)
+    return respond(request, body, fmt, tag="sd")
