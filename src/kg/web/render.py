@@ -64,11 +64,13 @@ def respond(
     tag: str = "",
 ) -> Response:
     """A negotiated representation with Vary, ETag and Cache-Control from the dataset version."""
-    out = {"Vary": vary, "Cache-Control": CACHE_CONTROL, "ETag": etag(request, fmt.name, tag)}
+    out = {"Vary": vary, "Cache-Control": CACHE_CONTROL}
+    if request.method != "POST":  # a POST answer has no URL of its own to validate against
+        out["ETag"] = etag(request, fmt.name, tag)
     out.update(headers or {})
     if status == 200 and request.method in ("GET", "HEAD"):
         match = request.headers.get("if-none-match", "")
-        if match and (match.strip() == "*" or out["ETag"] in [m.strip() for m in match.split(",")]):
+        if match and (match.strip() == "*" or out.get("ETag") in [m.strip() for m in match.split(",")]):
             return Response(status_code=304, headers=out)
     return Response(body, status_code=status, media_type=fmt.header, headers=out)
 

@@ -13,7 +13,7 @@ from ..sparql.guard import guard
 from ..sparql.protocol import parse_request
 from ..sparql.workers import Job
 from .links import Links, links_for
-from .render import Problem, choose, render, respond
+from .render import Problem, choose, rdf_bytes, render, respond
 from .service import service_description
 from .view import describe_triples, graph_sizes
 
@@ -88,7 +88,7 @@ async def sparql(request: Request, links: Links = Depends(links_for)) -> Respons
         else:
             context["results"] = json.loads(answer.body)
         body = render(request, "results.html", **context)
-    return respond(request, body, fmt, headers=headers, tag=str(hash((request.method, body))) if request.method == "POST" else "")
+    return respond(request, body, fmt, headers=headers)
 
 
 async def _service_description(request: Request, links: Links, endpoint: str) -> Response:
@@ -102,7 +102,5 @@ async def _service_description(request: Request, links: Links, endpoint: str) ->
             request, "sparql.html", links=links, endpoint=endpoint, subjects=subjects, settings=state.settings, sizes=sizes
         )
     else:
-        from .render import rdf_bytes
-
         body = rdf_bytes(triples, fmt, state.prefixes)
     return respond(request, body, fmt, tag="sd")

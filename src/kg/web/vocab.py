@@ -5,25 +5,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pyoxigraph import BlankNode, Literal, NamedNode
+from pyoxigraph import BlankNode, NamedNode
 
 from ..sparql.formats import GRAPH, offered
 from .links import Links, links_for
 from .render import Problem, alternates_header, choose, rdf_bytes, render, respond
-from .view import LABELS, describe_triples
+from .view import describe_triples
 
 router = APIRouter()
 READ = ["GET", "HEAD", "OPTIONS"]
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 OWL = "http://www.w3.org/2002/07/owl#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
 CLASS_TYPES = (OWL + "Class", RDFS + "Class")
 PROPERTY_TYPES = (OWL + "ObjectProperty", OWL + "DatatypeProperty", OWL + "AnnotationProperty", RDF + "Property")
-DEFINITIONS = (SKOS + "definition", RDFS + "comment", DCT + "description")
-SOURCES = (DCT + "source", RDFS + "isDefinedBy", RDFS + "seeAlso", OWL + "equivalentClass", OWL + "equivalentProperty",
-           RDFS + "subClassOf", RDFS + "subPropertyOf", RDFS + "domain", RDFS + "range")
 
 
 @router.api_route("/ontology/kg", methods=READ)
@@ -35,7 +30,7 @@ async def ontology(request: Request, suffix: str | None = None, links: Links = D
 @router.api_route("/shapes", methods=READ)
 @router.api_route("/shapes.{suffix}", methods=READ)
 async def shapes(request: Request, suffix: str | None = None, links: Links = Depends(links_for)) -> Response:
-    return await _vocab_document(request, links, "shapes", "shapes.ttl", suffix, "shapes.html")
+    return await _vocab_document(request, links, "shapes", "shapes.ttl", suffix, "ontology.html")
 
 
 def _fmt(request: Request, suffix: str | None):
@@ -68,10 +63,6 @@ async def _vocab_document(request, links: Links, path: str, filename: str, suffi
     return respond(request, body, fmt, headers=headers)
 
 
-def _objects(triples, subject, predicates) -> list:
-    return [t.object for t in triples if t.subject == subject and t.predicate.value in predicates]
-
-
 async def _html(request, links: Links, doc_iri: str, triples, template: str, others) -> bytes:
     subjects = await describe_triples(request, triples)
     by_iri = {s.iri: s for s in subjects}
@@ -94,7 +85,4 @@ async def _html(request, links: Links, doc_iri: str, triples, template: str, oth
         rest=rest,
         alternates=others,
         links=links,
-        anchor=lambda iri: iri.split("#", 1)[1] if "#" in iri else "",
-        label_predicates=LABELS,
-        definitions=DEFINITIONS,
     )
