@@ -1,0 +1,130 @@
+"""The worker pool over a small on-disk store: formats, row cap, wall-clock limit, kill and replace."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from kg.sparql.workers import Job, QuerySyntaxError, QueryTimeout, WorkerCrashed, WorkerPool, WrongFormError
+from kg.store import prepare_store, read_build
+
+G = "http://example.org/graph/"
+RUNAWAY = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o . "
+           "?p ?q ?r . ?s ?t ?u . ?v ?w ?x . ?y ?z ?aa . ?bb ?cc ?dd }")
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory):
+    dist = tmp_path_factory.mktemp("dist")
+    quads = [f'<http://example.org/s{i}> <http://example.org/p> "v{i}"@en <{G}{"a" if i % 2 else "b"}> .\n'
+             for i in range(40)]
+    (dist / "dataset.nq").write_text("".join(quads), encoding="utf-8")
+    (dist / "build.json").write_text(json.dumps({"version": "test1", "base_iri": "http://example.org/", "triples": 40}))
+    return str(prepare_store(read_build(dist), tmp_path_factory.mktemp("stores")))
+
+
+@pytest.fixture()
+def pool(store_path):
+    p = WorkerPool(store_path, size=2, timeout=2.0, version="test1", prefixes={"ex": "http://example.org/"})
+    yield p
+    p.close()
+
+
+def test_select_in_every_result_format(pool):
+    q = "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 2"
+    body = json.loads(pool.run(Job(q, "json")).body)
+    assert body["head"]["vars"] == ["s", "o"]
+    assert body["results"]["bindings"][0]["o"] == {"type": "literal", "value": "v0", "xml:lang": "en"}
+    assert b'<literal xml:lang="en">v0</literal>' in pool.run(Job(q, "xml")).body
+    assert pool.run(Job(q, "csv")).body.startswith(b"s,o\r\nhttp://example.org/s0,v0\r\n")
+    assert pool.run(Job(q, "tsv")).body.startswith(b'?s\t?o\n<http://example.org/s0>\t"v0"@en\n')
+
+
+def test_construct_in_turtle_with_prefixes(pool):
+    body = pool.run(Job("CONSTRUCT WHERE { <http://example.org/s1> ?p ?o }", "turtle")).body
+    assert b"@prefix ex: <http://example.org/>" in body
+    assert b'ex:s1 ex:p "v1"@en' in body
+
+
+def test_row_cap_is_explicit(pool):
+    answer = pool.run(Job("SELECT * WHERE { ?s ?p ?o }", "json", max_rows=5))
+    doc = json.loads(answer.body)
+    assert answer.truncated and len(doc["results"]["bindings"]) == 5 and doc["truncated"] is True
+    answer = pool.run(Job("CONSTRUCT WHERE { ?s ?p ?o }", "ntriples", max_rows=5))
+    assert answer.truncated and answer.body.startswith(b"# results truncated after 5")
+    assert not pool.run(Job("SELECT * WHERE { ?s ?p ?o }", "json", max_rows=40)).truncated
+
+
+def test_dataset_selection(pool):
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    n = lambda job: json.loads(pool.run(job).body)["results"]["bindings"][0]["n"]["value"]  # noqa: E731
+    assert n(Job(count, "json")) == "40"  # union default graph
+    assert n(Job(count, "json", default_graphs=(G + "a",), named_graphs=())) == "20"
+    assert n(Job(count, "json", default_graphs=(), named_graphs=(G + "a",))) == "0"
+
+
+def test_syntax_error_has_line_and_column(pool):
+    with pytest.raises(QuerySyntaxError) as err:
+        pool.run(Job("SELECT * WHERE {\n  ?s ?p }", "json"))
+    assert "2:" in str(err.value)
+
+
+def test_wrong_form_for_format(pool):
+    with pytest.raises(WrongFormError):
+        pool.run(Job("ASK {}", "turtle"))
+
+
+def test_runaway_is_killed_and_replaced(pool):
+    before = set(pool.pids())
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout) as err:
+        pool.run(Job(RUNAWAY, "json"))
+    assert 2.0 <= time.monotonic() - started < 4.0
+    assert "KG_QUERY_TIMEOUT" in str(err.value)
+    after = set(pool.pids())
+    assert len(after) == 2 and after != before
+    assert pool.run(Job("ASK {}", "json")).body.find(b"true") >= 0
+
+
+def test_runaway_does_not_block_other_worker(pool):
+    result = {}
+    thread = threading.Thread(target=lambda: result.setdefault("e", pytest.raises(QueryTimeout, pool.run, Job(RUNAWAY, "json"))))
+    thread.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    assert b"true" in pool.run(Job("ASK { ?s ?p ?o }", "json")).body
+    assert time.monotonic() - started < 1.0
+    thread.join()
+
+
+def test_worker_killed_mid_query_costs_only_that_query(pool):
+    errors = []
+
+    def runaway():
+        try:
+            pool.run(Job(RUNAWAY, "json"))
+        except WorkerCrashed as err:
+            errors.append(err)
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.5)
+    for pid in pool.pids():
+        os.kill(pid, signal.SIGKILL)
+    thread.join()
+    assert errors and "replaced" in str(errors[0])
+    assert b"true" in pool.run(Job("ASK {}", "json")).body
+    assert b"true" in pool.run(Job("ASK {}", "json")).body
+
+
+def test_idle_worker_killed_is_replaced(pool):
+    for pid in pool.pids():
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)
+    assert b"true" in pool.run(Job("ASK {}", "json")).body
+    assert len(pool.pids()) == 2
