@@ -15,7 +15,7 @@ import uvicorn
 
 from kg.build import build
 from kg.config import Settings
-from kg.web.app import create_app
+from kg.web.app import create_app, server_config
 
 QUERY_TIMEOUT = 3.0  # seconds; short so that the runaway tests stay fast
 
@@ -49,7 +49,7 @@ class LiveServer:
         self.app = create_app(settings)
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.server = uvicorn.Server(server_config(self.app, settings, "127.0.0.1", self.port, "warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> "LiveServer":

@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from pyoxigraph import NamedNode, RdfFormat, Store
@@ -155,12 +156,12 @@ def _install_errors(app: FastAPI) -> None:
 
 
 def _allowed_methods(app: FastAPI, scope) -> set[str]:
-    methods: set[str] = set()
-    for route in app.router.routes:
-        match, _ = route.matches({**scope, "method": "GET"})
-        if match != Match.NONE and getattr(route, "methods", None):
-            methods |= set(route.methods)
-    return methods
+    """The methods some route accepts at this path (routers nest, so each method is tried)."""
+    return {
+        method
+        for method in ("GET", "HEAD", "POST", "OPTIONS")
+        if any(route.matches({**scope, "method": method})[0] == Match.FULL for route in app.router.routes)
+    }
 
 
 def _install_cors(app: FastAPI) -> None:
@@ -172,8 +173,21 @@ def _install_cors(app: FastAPI) -> None:
             methods = _allowed_methods(app, request.scope)
             if not methods:
                 return _error_response(request, 404, f"nothing is published at {request.url.path[:300]}")
-            allow = ", ".join(m for m in ("GET", "HEAD", "POST", "OPTIONS") if m in methods | {"OPTIONS"})
+            allow = ", ".join(m for m in ("GET", "HEAD", "POST", "OPTIONS") if m in methods)
             return Response(status_code=204, headers={**PREFLIGHT, "Allow": allow, "Access-Control-Allow-Methods": allow})
         response = await call_next(request)
         response.headers.setdefault("Access-Control-Allow-Origin", "*")
         return response
+
+
+def server_config(app: FastAPI, settings: Settings, host: str, port: int, log_level: str = "info") -> uvicorn.Config:
+    """uvicorn set up for our limits: a request line long enough for a GET query of the largest allowed
+    size, percent-encoded (three bytes per byte, plus room for the other parameters and headers)."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        h11_max_incomplete_event_size=settings.max_query_bytes * 3 + 16 * 1024,
+        server_header=False,
+    )

@@ -1,0 +1,188 @@
+"""Safety over a real socket: every refused input, the size and time limits, the row cap, worker
+replacement, and the headers every read route carries."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import threading
+import time
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from conftest import QUERY_TIMEOUT
+
+RUNAWAY = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o . ?p ?q ?r }")
+
+
+@pytest.mark.parametrize(
+    "query, words",
+    [
+        ("SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "SERVICE"),
+        ("SELECT * { SERVICE SILENT <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE"),
+        ("SELECT * { ?x ?y ?svc SERVICE ?svc { ?s ?p ?o } }", "SERVICE"),
+        ("LOAD <file:///etc/passwd>", "LOAD"),
+        ("INSERT DATA { <http://a/> <http://b/> <http://c/> }", "INSERT"),
+        ("DELETE WHERE { ?s ?p ?o }", "DELETE"),
+        ("CLEAR ALL", "CLEAR"),
+        ("DROP ALL", "DROP"),
+        ("SELECT * FROM <http://127.0.0.1:9/data.ttl> { ?s ?p ?o }", "FROM"),
+        ("SELECT * FROM NAMED <file:///etc/passwd> { GRAPH ?g { ?s ?p ?o } }", "FROM NAMED"),
+        ("SELECT * WHERE " + "{" * 65 + "}" * 65, "nesting deeper than 64"),
+        ("SELECT * WHERE " + "{" * 3000 + "}" * 3000, "nesting deeper than 64"),
+    ],
+)
+def test_refused_query(client, query, words):
+    r = client.post("/sparql", content=query.encode(), headers={"Content-Type": "application/sparql-query"})
+    assert r.status_code == 400
+    assert words in r.text
+    assert "Traceback" not in r.text
+    assert client.get("/sparql", params={"query": "ASK {}"}).json()["boolean"] is True
+
+
+@pytest.mark.parametrize("param", ["default-graph-uri", "named-graph-uri"])
+def test_refused_dataset_parameter(client, param):
+    r = client.get("/sparql", params={"query": "ASK {}", param: "http://127.0.0.1:9/graph"})
+    assert r.status_code == 400
+    assert "not in this dataset" in r.text
+
+
+def test_oversized_body_is_413(client, settings):
+    body = b"ASK {}" + b" " * settings.max_query_bytes
+    r = client.post("/sparql", content=body, headers={"Content-Type": "application/sparql-query"})
+    assert r.status_code == 413
+    assert str(settings.max_query_bytes) in r.text
+
+
+def raw_get(server, target: str) -> tuple[int, str]:
+    """A GET with a request line longer than httpx allows."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        conn.request("GET", target)
+        r = conn.getresponse()
+        return r.status, r.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+def test_largest_get_query_is_answered(server, settings):
+    query = "ASK {}" + "#" * (settings.max_query_bytes - 6)
+    status, text = raw_get(server, "/sparql?query=" + quote(query, safe=""))
+    assert status == 200 and "true" in text
+
+
+def test_oversized_get_query_is_413(server, settings):
+    status, text = raw_get(server, "/sparql?query=ASK%7B%7D" + "%23" * (settings.max_query_bytes + 1))
+    assert status == 413
+    assert str(settings.max_query_bytes) in text
+
+
+def test_syntax_error_names_line_and_column(client):
+    r = client.get("/sparql", params={"query": "SELECT * WHERE {\n  ?s ?p ?o .\n  FILTER( }"})
+    assert r.status_code == 400
+    assert "3:" in r.text and "syntax error" in r.text
+
+
+def test_not_acceptable_lists_offers(client):
+    r = client.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": "image/png"})
+    assert r.status_code == 406
+    assert "application/sparql-results+json" in r.text
+
+
+def test_row_cap_is_signalled(client, settings):
+    q = "SELECT ?a ?b WHERE { ?a a ?x . ?b a ?y }"  # far more than max_rows rows
+    r = client.get("/sparql", params={"query": q})
+    assert r.status_code == 200
+    assert r.headers["kg-truncated"] == f"max-rows={settings.max_rows}"
+    doc = r.json()
+    assert doc["truncated"] is True and len(doc["results"]["bindings"]) == settings.max_rows
+    csv = client.get("/sparql", params={"query": q}, headers={"Accept": "text/csv"})
+    assert csv.headers["kg-truncated"] and csv.text.count("\r\n") == settings.max_rows + 1
+
+
+def test_runaway_does_not_delay_concurrent_ask(server):
+    """A query that would run far beyond 30 s is stopped at the limit; meanwhile an ASK answers fast."""
+    outcome = {}
+
+    def runaway():
+        started = time.monotonic()
+        r = httpx.get(server.url + "/sparql", params={"query": RUNAWAY}, timeout=60)
+        outcome["status"], outcome["text"], outcome["took"] = r.status_code, r.text, time.monotonic() - started
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.5)
+    timings = []
+    for _ in range(5):
+        started = time.monotonic()
+        r = httpx.get(server.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
+        timings.append(time.monotonic() - started)
+        assert r.json()["boolean"] is True
+        page = httpx.get(server.url + "/", timeout=30)
+        assert page.status_code == 200
+    thread.join()
+    assert max(timings) < 1.0, timings
+    assert outcome["status"] == 503
+    assert "KG_QUERY_TIMEOUT" in outcome["text"]
+    assert QUERY_TIMEOUT <= outcome["took"] < QUERY_TIMEOUT + 3
+
+
+def test_killed_worker_is_replaced(server, client):
+    outcome = {}
+
+    def runaway():
+        r = httpx.get(server.url + "/sparql", params={"query": RUNAWAY}, timeout=60)
+        outcome["status"], outcome["text"] = r.status_code, r.text
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.5)
+    before = server.engine.pids()
+    for pid in before:
+        os.kill(pid, signal.SIGKILL)
+    thread.join()
+    assert outcome["status"] == 503 and "replaced" in outcome["text"]
+    for _ in range(3):
+        assert client.get("/sparql", params={"query": "ASK {}"}).json()["boolean"] is True
+    after = server.engine.pids()
+    assert len(after) == len(before) and not set(after) & set(before)
+
+
+def test_read_headers(client):
+    r = client.get("/sparql", params={"query": "ASK {}"})
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in r.headers
+    assert r.headers["vary"] == "Accept"
+    assert r.headers["etag"].startswith('"') and "max-age" in r.headers["cache-control"]
+    again = client.get("/sparql", params={"query": "ASK {}"}, headers={"If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_preflight(client):
+    r = client.options("/sparql", headers={"Origin": "http://elsewhere.example", "Access-Control-Request-Method": "POST"})
+    assert r.status_code == 204
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert "POST" in r.headers["access-control-allow-methods"]
+
+
+def test_head(client):
+    r = client.head("/sparql", params={"query": "ASK {}"})
+    assert r.status_code == 200 and r.content == b""
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+@pytest.mark.parametrize("path", ["/sparql", "/", "/dumps/", "/ontology/kg"])
+def test_other_methods_405(client, method, path):
+    r = client.request(method, path)
+    assert r.status_code == 405
+    assert "GET" in r.headers["allow"]
+
+
+def test_html_results_escape_the_echoed_query(client):
+    q = 'SELECT ("<script>alert(1)</script>" AS ?x) {}'
+    r = client.get("/sparql", params={"query": q}, headers={"Accept": "text/html"})
+    assert r.status_code == 200
+    assert "<script>" not in r.text and "&lt;script&gt;" in r.text
