@@ -30,8 +30,9 @@ INCOMING = "SELECT ?s ?x ?p ?g WHERE { GRAPH ?g { ?x ?p ?s } } ORDER BY ?p ?x"
 EVIDENCE = """PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 SELECT DISTINCT ?s ?sr ?source ?exact ?prefix ?suffix ?start ?end WHERE {
-  { BIND(?s AS ?sr) } UNION { ?s prov:wasDerivedFrom ?sr }
-  ?sr oa:hasSelector ?quote .
+  { ?s oa:hasSelector ?quote . BIND(?s AS ?sr) }
+  UNION
+  { ?s prov:wasDerivedFrom ?sr . ?sr oa:hasSelector ?quote }
   ?quote oa:exact ?exact .
   OPTIONAL { ?quote oa:prefix ?prefix }
   OPTIONAL { ?quote oa:suffix ?suffix }
@@ -142,6 +143,9 @@ async def _source_text(request: Request, source: str) -> str | None:
     return cache[source]
 
 
+PARAGRAPHS = 10  # evidence shown in its whole paragraph; further passages show the quote in its context
+
+
 async def evidence(request: Request, iri: str, links: Links) -> list[dict]:
     out = []
     for row in await select(request, EVIDENCE, (("s", iri),)):
@@ -155,7 +159,7 @@ async def evidence(request: Request, iri: str, links: Links) -> list[dict]:
             "source_href": links.href(row["source"].value) if "source" in row else None,
             "passage": {},
         }
-        if "source" in row and "start" in row and "end" in row:
+        if "source" in row and "start" in row and "end" in row and len(out) < PARAGRAPHS:
             text = await _source_text(request, row["source"].value)
             if text is not None:
                 item["passage"] = passage(text, int(row["start"].value), int(row["end"].value))
@@ -179,7 +183,7 @@ async def resource_page(request: Request, iri: str, links: Links, others: list) 
     props: dict[str, Prop] = {}
     for row in outgoing:
         p = row["p"].value
-        entry = props.setdefault(p, Prop(p, _first(labels.get(p)), links.href(p)))
+        entry = props.setdefault(p, Prop(p, labels.name(p), links.href(p)))
         value = to_value(row["o"], labels, links)
         value.note = _graph_name(row["g"].value)
         entry.values.append(value)
@@ -189,28 +193,24 @@ async def resource_page(request: Request, iri: str, links: Links, others: list) 
         links_in.append(
             {
                 "from": to_value(row["x"], labels, links),
-                "prop": Prop(p, _first(labels.get(p)), links.href(p)),
+                "prop": Prop(p, labels.name(p), links.href(p)),
                 "graph": _graph_name(row["g"].value),
             }
         )
     ev = await evidence(request, iri, links)
-    title = _first(labels.get(iri)) or iri
+    title = labels.name(iri) or iri
     return render(
         request,
         "resource.html",
         iri=iri,
         title=title,
-        labels=labels.get(iri, []),
+        labels=labels.all(iri),
         props=sorted(props.values(), key=lambda e: (e.iri != RDF_TYPE, e.label or e.iri)),
         incoming=links_in,
         evidence=ev,
         alternates=others,
         links=links,
     )
-
-
-def _first(labels):
-    return labels[0][0] if labels else None
 
 
 def _graph_name(graph_iri: str) -> str:

@@ -64,7 +64,26 @@ def values_block(variable: str, iris: list[str]) -> str:
     return f"VALUES ?{variable} {{ " + " ".join(str(NamedNode(i)) for i in iris) + " }"
 
 
-async def labels_of(request: Request, iris: set[str]) -> dict[str, list[tuple[str, str]]]:
+@dataclass
+class Names:
+    """Labels (text, language) of IRIs, English first; a prefixed name when an IRI has no label."""
+
+    labels: dict[str, list[tuple[str, str]]]
+    prefixes: dict[str, str]
+
+    def all(self, iri: str) -> list[tuple[str, str]]:
+        return self.labels.get(iri, [])
+
+    def name(self, iri: str) -> str | None:
+        if self.labels.get(iri):
+            return self.labels[iri][0][0]
+        for prefix, ns in sorted(self.prefixes.items(), key=lambda kv: -len(kv[1])):
+            if iri.startswith(ns) and len(iri) > len(ns):
+                return f"{prefix}:{iri[len(ns):]}"
+        return None
+
+
+async def labels_of(request: Request, iris: set[str]) -> Names:
     """Labels (text, language) of IRIs, from the data and from the ontology."""
     out: dict[str, list[tuple[str, str]]] = {}
     vocab = request.app.state.vocab
@@ -87,11 +106,7 @@ async def labels_of(request: Request, iris: set[str]) -> dict[str, list[tuple[st
                 out.setdefault(row["x"].value, []).append((label.value, label.language or ""))
     for values in out.values():
         values.sort(key=lambda v: (v[1] != "en", v[1], v[0]))
-    return out
-
-
-def best_label(labels: list[tuple[str, str]] | None) -> str | None:
-    return labels[0][0] if labels else None
+    return Names(out, request.app.state.prefixes)
 
 
 @dataclass
@@ -146,10 +161,10 @@ async def describe_triples(request: Request, data) -> list[Subject]:
         subj = subjects.get(key)
         if subj is None:
             iri = t.subject.value if isinstance(t.subject, NamedNode) else key
-            subj = subjects[key] = Subject(iri, links.href(iri), labels.get(iri, []))
+            subj = subjects[key] = Subject(iri, links.href(iri), labels.all(iri))
         prop = next((p for p in subj.props if p.iri == t.predicate.value), None)
         if prop is None:
-            prop = Prop(t.predicate.value, best_label(labels.get(t.predicate.value)), links.href(t.predicate.value))
+            prop = Prop(t.predicate.value, labels.name(t.predicate.value), links.href(t.predicate.value))
             subj.props.append(prop)
         prop.values.append(to_value(t.object, labels, links))
     for subj in subjects.values():
@@ -157,7 +172,7 @@ async def describe_triples(request: Request, data) -> list[Subject]:
     return sorted(subjects.values(), key=lambda s: s.iri)
 
 
-def to_value(term, labels: dict, links) -> Value:
+def to_value(term, labels: Names, links) -> Value:
     if isinstance(term, NamedNode):
-        return Value(term, best_label(labels.get(term.value)), links.href(term.value))
+        return Value(term, labels.name(term.value), links.href(term.value))
     return Value(term)

@@ -1,0 +1,151 @@
+"""Dereferencing: the 303 pattern for /id/ and /graph/, documents in every format, HTML pages with
+labels in every language, incoming links and evidence, the ontology, shapes and VoID."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import OWL, RDF, VOID
+
+from kg.sparql.formats import GRAPH, offered
+
+PERSON = "id/person/ji-pengfei"
+EVENT = "id/event/appeals-to-embassy-1957-1958-migrants"
+PARSE = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml", "trig": "trig", "nquads": "nquads"}
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize("fmt", offered(GRAPH), ids=lambda f: f.name)
+def test_303_to_the_negotiated_document(client, server, fmt):
+    r = client.get(f"/{PERSON}", headers={"Accept": fmt.media_type})
+    assert r.status_code == 303
+    assert r.headers["location"] == f"{server.url}/doc/{PERSON}.{fmt.suffix}"
+    assert r.headers["vary"] == "Accept"
+
+
+@pytest.mark.parametrize("fmt", [f for f in offered(GRAPH) if f.kind == "rdf"], ids=lambda f: f.name)
+def test_document_in_every_rdf_format(client, settings, fmt):
+    r = client.get(f"/doc/{PERSON}.{fmt.suffix}")
+    assert r.status_code == 200
+    assert r.headers["content-type"].split(";")[0] == fmt.media_type
+    g = Graph()
+    g.parse(data=r.content, format=PARSE[fmt.name])
+    assert (URIRef(settings.base_iri + PERSON), RDF.type, None) in g
+    assert "Content-Location" not in r.headers  # the URL names the variant already
+    alternates = r.headers["link"]
+    assert 'rel="alternate"' in alternates and fmt.media_type not in alternates
+
+
+@pytest.mark.parametrize("suffix, media", [("ttl", "text/turtle"), ("jsonld", "application/ld+json"),
+                                           ("nt", "application/n-triples"), ("rdf", "application/rdf+xml")])
+def test_suffix_on_the_iri(client, server, suffix, media):
+    r = client.get(f"/{PERSON}.{suffix}")
+    assert r.status_code == 303 and r.headers["location"] == f"{server.url}/doc/{PERSON}.{suffix}"
+    assert client.get(r.headers["location"]).headers["content-type"].split(";")[0] == media
+
+
+def test_generic_document_says_its_variant(client, server):
+    r = client.get(f"/doc/{PERSON}", headers={"Accept": "application/n-triples"})
+    assert r.status_code == 200
+    assert r.headers["content-location"] == f"{server.url}/doc/{PERSON}.nt"
+
+
+def test_browser_gets_html_without_javascript(client):
+    r = client.get(f"/{PERSON}", headers={"Accept": BROWSER}, follow_redirects=True)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "<script" not in r.text
+    assert "Ji Pengfei" in r.text and "姬鹏飞" in r.text  # labels in every language
+    assert 'lang="zh-hans"' in r.text
+
+
+def test_page_shows_evidence_in_its_paragraph_and_incoming_links(client, server):
+    r = client.get(f"/doc/{EVENT}.html")
+    assert r.status_code == 200
+    assert "<mark>" in r.text and "<blockquote>" in r.text
+    assert "Incoming links" in r.text
+    assert f'href="{server.url}/id/' in r.text  # our IRIs link to this server
+
+
+def test_evidence_quote_matches_its_offsets(client, server, settings):
+    q = ("PREFIX oa: <http://www.w3.org/ns/oa#> SELECT ?exact ?start ?end WHERE { <%s> <http://www.w3.org/ns/prov#wasDerivedFrom> ?p . "
+         "?p oa:hasSelector ?q, ?pos . ?q oa:exact ?exact . ?pos oa:start ?start ; oa:end ?end }" % (settings.base_iri + EVENT))
+    row = client.get("/sparql", params={"query": q}).json()["results"]["bindings"][0]
+    page = client.get(f"/doc/{EVENT}.html").text
+    start = page.index("<mark>") + len("<mark>")
+    import html
+
+    assert html.unescape(page[start:page.index("</mark>")]) == row["exact"]["value"]
+
+
+def test_external_authority_links(client, settings):
+    q = ("SELECT ?s ?o WHERE { ?s <http://www.w3.org/2002/07/owl#sameAs>|<http://www.w3.org/2004/02/skos/core#exactMatch> ?o "
+         "FILTER(STRSTARTS(STR(?s), %r)) FILTER(!STRSTARTS(STR(?o), %r)) } LIMIT 1" % (settings.base_iri + "id/", settings.base_iri))
+    rows = client.get("/sparql", params={"query": q.replace("'", '"')}).json()["results"]["bindings"]
+    if not rows:
+        pytest.skip("the build links no resource to an outside authority")
+    s, o = rows[0]["s"]["value"], rows[0]["o"]["value"]
+    page = client.get("/doc/" + s[len(settings.base_iri):] + ".html").text
+    assert f'href="{o}" class="external"' in page
+
+
+@pytest.mark.parametrize("path", ["/id/person/nobody-at-all", "/doc/id/person/nobody-at-all.html",
+                                  "/graph/nothing", "/id/person/ji-pengfei.pdf",
+                                  "/doc/static/style.css", "/id/%2e%2e/%2e%2e/etc/passwd"])
+def test_unknown_is_404(client, path):
+    r = client.get(path)
+    assert r.status_code == 404
+    assert "Traceback" not in r.text
+
+
+def test_graph_iris_dereference(client, server):
+    r = client.get("/graph/assertions", headers={"Accept": "text/turtle"})
+    assert r.status_code == 303
+    assert client.get(r.headers["location"]).status_code == 200
+
+
+def test_dataset_iri_has_void(client, settings):
+    r = client.get("/id/dataset/kg-1959", headers={"Accept": "text/turtle"}, follow_redirects=True)
+    g = Graph()
+    g.parse(data=r.content, format="turtle")
+    ds = URIRef(settings.base_iri + "id/dataset/kg-1959")
+    assert (ds, RDF.type, VOID.Dataset) in g
+    assert (ds, VOID.triples, None) in g
+
+
+@pytest.mark.parametrize("path", ["/.well-known/void"])
+def test_void(client, settings, path):
+    g = Graph()
+    g.parse(data=client.get(path, headers={"Accept": "text/turtle"}).content, format="turtle")
+    ds = URIRef(settings.base_iri + "id/dataset/kg-1959")
+    for p in (VOID.uriSpace, VOID.sparqlEndpoint, VOID.dataDump, VOID.triples, VOID.classPartition,
+              VOID.propertyPartition):
+        assert (ds, p, None) in g, p
+    html = client.get(path, headers={"Accept": BROWSER})
+    assert html.headers["content-type"].startswith("text/html")
+
+
+def test_ontology_at_its_iri(client, settings):
+    r = client.get("/ontology/kg", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and r.headers["content-location"].endswith("/ontology/kg.ttl")
+    g = Graph()
+    g.parse(data=r.content, format="turtle")
+    assert (URIRef(settings.base_iri + "ontology/kg"), RDF.type, OWL.Ontology) in g
+    for fmt in offered(GRAPH):
+        assert client.get(f"/ontology/kg.{fmt.suffix}").status_code == 200
+
+
+def test_ontology_html_is_generated_from_the_ontology(client, settings):
+    g = Graph()
+    g.parse(data=client.get("/ontology/kg.ttl").content, format="turtle")
+    page = client.get("/ontology/kg", headers={"Accept": BROWSER}).text
+    terms = [str(c) for c in g.subjects(RDF.type, OWL.Class) if str(c).startswith(settings.base_iri)]
+    assert terms
+    for term in terms:
+        assert f'id="{term.split("#", 1)[1]}"' in page  # hash IRIs land on their section
+
+
+def test_shapes_at_their_iri(client):
+    r = client.get("/shapes", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200
+    assert b"NodeShape" in r.content
+    assert client.get("/shapes.html").headers["content-type"].startswith("text/html")
