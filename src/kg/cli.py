@@ -26,6 +26,36 @@ def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     return cli_validate(settings, args.files, args.format, args.shapes)
 
 
+def _cmd_goldens(args: argparse.Namespace, settings: Settings) -> int:
+    from . import catalog
+
+    nq = settings.dist_dir / "dataset.nq"
+    if not nq.is_file():
+        print(f"kg goldens: {nq} is missing: run `kg build` first", file=sys.stderr)
+        return 2
+    try:
+        queries = catalog.load_catalog(settings.root)
+    except catalog.CatalogError as err:
+        print(f"kg goldens: {err}", file=sys.stderr)
+        return 2
+    chosen = [q for q in queries if not args.names or q.name in args.names or q.path.name in args.names]
+    unknown = set(args.names) - {q.name for q in chosen} - {q.path.name for q in chosen}
+    if unknown:
+        print(f"kg goldens: no such query: {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    changed = catalog.write_goldens(settings.root, chosen, catalog.open_store(nq))
+    readme, page = catalog.readme_path(settings.root), catalog.render_readme(queries)
+    if not readme.is_file() or readme.read_text(encoding="utf-8") != page:
+        readme.write_text(page, encoding="utf-8")
+        changed.append(readme)
+    for path in changed:
+        print(f"wrote {path.relative_to(settings.root)}")
+    for path in catalog.orphan_goldens(settings.root, queries):
+        print(f"kg goldens: {path.relative_to(settings.root)} belongs to no query; remove it", file=sys.stderr)
+    print(f"kg goldens: {len(chosen)} queries run against {nq}, {len(changed)} files changed")
+    return 0
+
+
 # --- server side (serve, query): owned by the endpoint work; add subcommands below this line ---
 
 
@@ -41,6 +71,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "turtle", "json"), default="text")
     p.add_argument("--shapes", help="a shapes file to use instead of ontology/shapes/")
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("goldens", help="rewrite tests/golden/queries/*.srj and queries/README.md from the build")
+    p.add_argument("names", nargs="*", help="only these queries (NN-name or NN-name.rq; default: all)")
+    p.set_defaults(func=_cmd_goldens)
 
     # server side subcommands (serve, query) are added here
     return parser

@@ -1,0 +1,161 @@
+"""The example-query catalog (queries/*.rq): headers, parsing, and each query's golden result on the build.
+
+Goldens are written only by `kg goldens`; these tests never write them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Store
+from rdflib.plugins.sparql import prepareQuery
+
+from kg import catalog
+from kg.build import build
+from kg.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOG = catalog.load_catalog(ROOT)
+IDS = [q.name for q in CATALOG]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Store:
+    # The same files `kg build` publishes; validation is tested elsewhere and left out here to keep this fast.
+    dist = tmp_path_factory.mktemp("queries") / "dist"
+    build(Settings(root=ROOT, dist=dist), validate=False)
+    return catalog.open_store(dist / "dataset.nq")
+
+
+def test_catalog_is_large_enough_and_numbered_uniquely():
+    assert len(CATALOG) >= 20
+    numbers = [q.name[:2] for q in CATALOG]
+    assert len(numbers) == len(set(numbers)), "two queries share a number"
+
+
+@pytest.mark.parametrize("query", CATALOG, ids=IDS)
+def test_header_is_complete_and_query_parses(query: catalog.Query):
+    assert query.title and query.question and query.row and query.tags
+    # no predefined prefixes: the file must declare every prefix it uses
+    results = Store().query(query.text)
+    prepareQuery(query.text)  # a second engine's parser
+    assert [v.value for v in results.variables] == list(query.columns), "# columns: must list the SELECT variables"
+
+
+@pytest.mark.parametrize("query", CATALOG, ids=IDS)
+def test_query_matches_its_golden_result(query: catalog.Query, store: Store):
+    golden = catalog.golden_path(ROOT, query)
+    assert golden.is_file(), f"{golden.relative_to(ROOT)} is missing: run `kg build && kg goldens {query.name}`"
+    problems = catalog.compare(catalog.read_golden(ROOT, query), catalog.run(query, store), query.ordered)
+    assert not problems, "\n".join([f"{query.path.name} differs from its golden result:"] + problems)
+
+
+@pytest.mark.parametrize("query", CATALOG, ids=IDS)
+def test_golden_file_is_canonical(query: catalog.Query):
+    """A golden is byte for byte what `kg goldens` writes, so regenerating an unchanged result changes nothing."""
+    path = catalog.golden_path(ROOT, query)
+    data = catalog.read_golden(ROOT, query)
+    expected = catalog.dumps(data if query.ordered else catalog.canonical_rows(data))
+    assert path.read_text(encoding="utf-8") == expected
+
+
+def test_every_golden_belongs_to_a_query():
+    assert catalog.orphan_goldens(ROOT, CATALOG) == []
+
+
+def test_readme_lists_the_catalog():
+    assert catalog.readme_path(ROOT).read_text(encoding="utf-8") == catalog.render_readme(CATALOG)
+
+
+# --- the catalog library ---------------------------------------------------------------------
+
+HEADER = """# title: T
+# question: Q?
+# row: one thing
+# columns: ?a ?b
+# tags: x, y
+"""
+
+
+def _query(tmp_path: Path, name: str, text: str) -> catalog.Query:
+    path = tmp_path / f"{name}.rq"
+    path.write_text(text, encoding="utf-8")
+    return catalog.load_query(path)
+
+
+def test_header_fields_are_read(tmp_path):
+    q = _query(tmp_path, "01-x", HEADER + "#   z\nSELECT ?a ?b WHERE { ?a ?p ?b }\n")
+    assert (q.title, q.question, q.row, q.columns, q.tags) == ("T", "Q?", "one thing", ("a", "b"), ("x", "y z"))
+    assert q.name == "01-x"
+
+
+@pytest.mark.parametrize("drop", catalog.REQUIRED_FIELDS)
+def test_a_missing_header_field_is_an_error(tmp_path, drop):
+    text = "".join(line + "\n" for line in HEADER.splitlines() if not line.startswith(f"# {drop}:"))
+    with pytest.raises(catalog.CatalogError, match=drop):
+        _query(tmp_path, "01-x", text + "SELECT * WHERE { ?s ?p ?o }\n")
+
+
+def test_a_badly_named_file_is_an_error(tmp_path):
+    with pytest.raises(catalog.CatalogError, match="file name"):
+        _query(tmp_path, "Query One", HEADER + "SELECT * WHERE { ?s ?p ?o }\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "ordered"),
+    [
+        ("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s", True),
+        ("SELECT ?s WHERE { ?s ?p ?o }\norder  by desc(?s) LIMIT 3", True),
+        ("SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 1 } }", False),
+        ("# ORDER BY in a comment\nSELECT ?s WHERE { ?s ?p 'ORDER BY' }", False),
+        ("SELECT ?s WHERE { ?s <http://e/ORDER BY> ?o }", False),
+    ],
+)
+def test_ordered_means_a_top_level_order_by(text, ordered):
+    assert catalog.has_top_level_order_by(text) is ordered
+
+
+def _result(*rows):
+    return {"head": {"vars": ["x"]}, "results": {"bindings": [{"x": r} for r in rows]}}
+
+
+ONE = {"type": "literal", "value": "1", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}
+TWO = {"type": "literal", "value": "2", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"type": "literal", "value": "1"},  # datatype lost
+        {"type": "literal", "value": "1", "datatype": "http://www.w3.org/2001/XMLSchema#decimal"},
+        {"type": "literal", "value": "1", "xml:lang": "en"},
+        {"type": "uri", "value": "1"},
+        {"type": "literal", "value": "01", "datatype": "http://www.w3.org/2001/XMLSchema#integer"},
+    ],
+)
+def test_compare_sees_any_change_of_a_term(changed):
+    assert catalog.compare(_result(ONE, TWO), _result(changed, TWO), ordered=False)
+
+
+def test_compare_rows_as_multiset_unless_ordered():
+    assert catalog.compare(_result(ONE, TWO), _result(TWO, ONE), ordered=False) == []
+    assert catalog.compare(_result(ONE, TWO), _result(TWO, ONE), ordered=True)
+    assert catalog.compare(_result(ONE, ONE), _result(ONE), ordered=False)  # duplicates count
+    assert catalog.compare(_result(ONE), _result(ONE, TWO), ordered=True)
+
+
+def test_compare_sees_other_variables():
+    other = {"head": {"vars": ["y"]}, "results": {"bindings": []}}
+    assert catalog.compare(_result(), other, ordered=False)
+
+
+def test_run_writes_terms_as_sparql_json(tmp_path):
+    q = _query(tmp_path, "01-x", HEADER + 'SELECT ?a ?b WHERE { VALUES (?a ?b) { (<http://e/a> "x"@en) (<http://e/b> 2) ("s" UNDEF) } }\n')
+    rows = catalog.run(q, Store())["results"]["bindings"]
+    assert rows == [  # unordered query: canonical row order
+        {"a": {"type": "literal", "value": "s"}},
+        {"a": {"type": "uri", "value": "http://e/a"}, "b": {"type": "literal", "value": "x", "xml:lang": "en"}},
+        {"a": {"type": "uri", "value": "http://e/b"},
+         "b": {"type": "literal", "value": "2", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}},
+    ]
