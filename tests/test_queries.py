@@ -11,7 +11,7 @@ import pytest
 from pyoxigraph import Store
 from rdflib.plugins.sparql import prepareQuery
 
-from kg import catalog
+from kg import catalog, cli
 from kg.build import build
 from kg.config import Settings
 
@@ -21,10 +21,15 @@ IDS = [q.name for q in CATALOG]
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Store:
+def dist(tmp_path_factory) -> Path:
     # The same files `kg build` publishes; validation is tested elsewhere and left out here to keep this fast.
     dist = tmp_path_factory.mktemp("queries") / "dist"
     build(Settings(root=ROOT, dist=dist), validate=False)
+    return dist
+
+
+@pytest.fixture(scope="module")
+def store(dist: Path) -> Store:
     return catalog.open_store(dist / "dataset.nq")
 
 
@@ -159,3 +164,21 @@ def test_run_writes_terms_as_sparql_json(tmp_path):
         {"a": {"type": "uri", "value": "http://e/b"},
          "b": {"type": "literal", "value": "2", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}},
     ]
+
+
+def test_kg_goldens_writes_goldens_and_readme_only_when_asked(tmp_path, dist, store, monkeypatch, capsys):
+    (tmp_path / "queries").mkdir()
+    query = _query(tmp_path / "queries", "01-provinces", HEADER + (
+        "PREFIX kg: <https://kg.example.org/ontology/kg#>\n"
+        "SELECT ?a ?b WHERE { ?a kg:households ?b } ORDER BY DESC(?b) ?a\n"))
+    monkeypatch.setenv("KG_ROOT", str(tmp_path))
+    monkeypatch.setenv("KG_DIST", str(dist))
+    assert cli.main(["goldens"]) == 0
+    golden = catalog.golden_path(tmp_path, query)
+    assert golden.read_text(encoding="utf-8") == catalog.dumps(catalog.run(query, store))
+    first = catalog.read_golden(tmp_path, query)["results"]["bindings"][0]
+    assert (first["a"]["value"].rsplit("/", 1)[1], first["b"]["value"]) == ("applicants-1959-jilin-households", "20000")
+    assert catalog.readme_path(tmp_path).read_text(encoding="utf-8") == catalog.render_readme([query])
+    assert cli.main(["goldens", "01-provinces"]) == 0
+    assert "0 files changed" in capsys.readouterr().out
+    assert cli.main(["goldens", "02-missing"]) == 2
