@@ -59,6 +59,69 @@ def _cmd_goldens(args: argparse.Namespace, settings: Settings) -> int:
 # --- server side (serve, query): owned by the endpoint work; add subcommands below this line ---
 
 
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from .store import StoreError, prepare_store, read_build, store_root
+    from .web.app import create_app, server_config
+
+    try:
+        build = read_build(settings.dist_dir)
+        prepare_store(build, store_root(settings))  # load errors surface here, naming the file
+        app = create_app(settings, build=build)  # the worker pool starts and stops with the app
+    except StoreError as err:
+        print(f"kg serve: {err}", file=sys.stderr)
+        return 2
+    origin = settings.public_url or f"http://{args.host}:{args.port}"
+    print(f"kg serve: build {build.version} ({build.triples} triples), {settings.workers} query workers, "
+          f"{settings.query_timeout:g} s per query; SPARQL at {origin}/sparql", file=sys.stderr)
+    uvicorn.Server(server_config(app, settings, args.host, args.port)).run()
+    return 0
+
+
+def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import replace
+
+    from .iris import GRAPHS, Iris
+    from .sparql.formats import NotAcceptable, negotiate
+    from .sparql.guard import QueryRefused, guard
+    from .sparql.workers import EngineError, Job
+    from .store import StoreError, read_build
+    from .web.app import start_engine
+
+    text = sys.stdin.read() if args.query == "-" else args.query
+    if args.file:
+        text = open(args.file, encoding="utf-8").read()
+    if not text:
+        print("kg query: give a query, `-` to read it from standard input, or --file", file=sys.stderr)
+        return 2
+    try:
+        build = read_build(settings.dist_dir)
+        guarded = guard(text, max_bytes=settings.max_query_bytes, max_nesting=settings.max_nesting,
+                        base=build.base_iri, allowed_graphs=frozenset(str(Iris(build.base_iri).graph(g)) for g in GRAPHS))
+        graph_form = guarded.form in ("CONSTRUCT", "DESCRIBE")
+        fmt = negotiate(None, ("rdf",) if graph_form else ("results",), args.format or ("turtle" if graph_form else "tsv"))
+    except StoreError as err:
+        print(f"kg query: {err}", file=sys.stderr)
+        return 2
+    except (QueryRefused, NotAcceptable) as err:
+        print(f"kg query: {err}", file=sys.stderr)
+        return 1
+    engine, _ = start_engine(replace(settings, workers=1), build)
+    try:
+        answer = engine.run(Job(text, fmt.name, base_iri=build.base_iri, union_default=not guarded.declares_dataset,
+                                max_rows=settings.max_rows))
+    except EngineError as err:
+        print(f"kg query: {err}", file=sys.stderr)
+        return 1
+    finally:
+        engine.close()
+    sys.stdout.buffer.write(answer.body)
+    if answer.truncated:
+        print(f"kg query: results truncated after {settings.max_rows} rows (KG_MAX_ROWS)", file=sys.stderr)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kg", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -77,6 +140,17 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_goldens)
 
     # server side subcommands (serve, query) are added here
+    p = sub.add_parser("serve", help="serve the build: SPARQL endpoint and linked-data pages")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("query", help="run one SPARQL query against the build, with the server's limits")
+    p.add_argument("query", nargs="?", default="", help="the query text, or - to read standard input")
+    p.add_argument("--file", "-f", help="read the query from this file")
+    p.add_argument("--format", help="json, xml, csv, tsv (SELECT/ASK; default tsv) or turtle, ntriples, jsonld, "
+                   "rdfxml, trig, nquads (CONSTRUCT/DESCRIBE; default turtle)")
+    p.set_defaults(func=_cmd_query)
     return parser
 
 

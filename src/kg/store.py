@@ -56,8 +56,9 @@ def read_build(dist: Path) -> BuildInfo:
     return BuildInfo(dist, version, base, triples, dict(meta.get("files") or {}))
 
 
-def default_store_root() -> Path:
-    return Path.home() / ".cache" / "kg" / "stores"
+def store_root(settings) -> Path:
+    """KG_STORE_DIR, else ~/.cache/kg/stores."""
+    return settings.store_dir if settings.store_dir is not None else Path.home() / ".cache" / "kg" / "stores"
 
 
 def prepare_store(build: BuildInfo, root: Path) -> Path:

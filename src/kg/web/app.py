@@ -24,7 +24,7 @@ from ..sparql.formats import NotAcceptable, negotiate
 from ..sparql.guard import QueryRefused, QueryTooLarge
 from ..sparql.protocol import ProtocolError
 from ..sparql.workers import Engine, EngineError, WorkerPool
-from ..store import BuildInfo, default_store_root, named_graphs, prepare_store, read_build
+from ..store import BuildInfo, named_graphs, prepare_store, read_build, store_root
 from . import dumps, pages, resources, sparql, vocab
 from .render import Problem, templates
 
@@ -49,8 +49,7 @@ def load_vocab(build: BuildInfo) -> Store:
 
 def start_engine(settings: Settings, build: BuildInfo) -> tuple[WorkerPool, list[str]]:
     """Prepare the on-disk store for this build and start the worker pool over it."""
-    root = settings.store_dir if settings.store_dir is not None else default_store_root()
-    path = prepare_store(build, root)
+    path = prepare_store(build, store_root(settings))
     graphs = named_graphs(path)
     pool = WorkerPool(
         str(path),
