@@ -85,9 +85,8 @@ def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     from .iris import GRAPHS, Iris
     from .sparql.formats import NotAcceptable, negotiate
     from .sparql.guard import QueryRefused, guard
-    from .sparql.workers import EngineError, Job
+    from .sparql.workers import EngineError, Job, start_pool
     from .store import StoreError, read_build
-    from .web.app import start_engine
 
     text = sys.stdin.read() if args.query == "-" else args.query
     if args.file:
@@ -107,7 +106,7 @@ def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     except (QueryRefused, NotAcceptable) as err:
         print(f"kg query: {err}", file=sys.stderr)
         return 1
-    engine, _ = start_engine(replace(settings, workers=1), build)
+    engine, _ = start_pool(replace(settings, workers=1), build)
     try:
         answer = engine.run(Job(text, fmt.name, base_iri=build.base_iri, union_default=not guarded.declares_dataset,
                                 max_rows=settings.max_rows))

@@ -40,7 +40,9 @@ REQUIRED = ("build.json", "dataset.nq")
 
 
 def read_build(dist: Path) -> BuildInfo:
-    """Read and check dist/build.json; raise StoreError naming what is missing or malformed."""
+    """Read and check dist/build.json; raise StoreError naming what is missing or malformed. A ``dist``
+    that is a link to a release folder is resolved once, so a rebuild never changes what is served."""
+    dist = dist.resolve()
     for name in REQUIRED:
         if not (dist / name).is_file():
             raise StoreError(f"{dist / name} is missing: run `kg build` first")

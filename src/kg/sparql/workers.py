@@ -259,3 +259,21 @@ class WorkerPool:
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join(timeout=2)
+
+
+def start_pool(settings, build) -> tuple[WorkerPool, list[str]]:
+    """Prepare the on-disk store for this build and start ``settings.workers`` workers over it; also
+    return the named graphs the store holds."""
+    from ..iris import Iris, prefixes
+    from ..store import named_graphs, prepare_store, store_root
+
+    path = prepare_store(build, store_root(settings))
+    graphs = named_graphs(path)
+    pool = WorkerPool(
+        str(path),
+        size=settings.workers,
+        timeout=settings.query_timeout,
+        version=build.version,
+        prefixes=prefixes(Iris(build.base_iri)),
+    )
+    return pool, graphs

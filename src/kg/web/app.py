@@ -23,8 +23,8 @@ from ..iris import Iris, prefixes
 from ..sparql.formats import NotAcceptable, negotiate
 from ..sparql.guard import QueryRefused, QueryTooLarge
 from ..sparql.protocol import ProtocolError
-from ..sparql.workers import Engine, EngineError, WorkerPool
-from ..store import BuildInfo, named_graphs, prepare_store, read_build, store_root
+from ..sparql.workers import Engine, EngineError, start_pool
+from ..store import BuildInfo, read_build
 from . import dumps, pages, resources, sparql, vocab
 from .render import Problem, templates
 
@@ -47,20 +47,6 @@ def load_vocab(build: BuildInfo) -> Store:
     return store
 
 
-def start_engine(settings: Settings, build: BuildInfo) -> tuple[WorkerPool, list[str]]:
-    """Prepare the on-disk store for this build and start the worker pool over it."""
-    path = prepare_store(build, store_root(settings))
-    graphs = named_graphs(path)
-    pool = WorkerPool(
-        str(path),
-        size=settings.workers,
-        timeout=settings.query_timeout,
-        version=build.version,
-        prefixes=prefixes(Iris(build.base_iri)),
-    )
-    return pool, graphs
-
-
 def create_app(
     settings: Settings,
     engine: Engine | None = None,
@@ -75,7 +61,7 @@ def create_app(
     async def lifespan(app: FastAPI):
         owned = None
         if app.state.engine is None:
-            owned, found = start_engine(settings, build)
+            owned, found = start_pool(settings, build)
             app.state.engine = owned
             app.state.graphs = found
         try:
