@@ -39,7 +39,8 @@ class Links:
         return self.url("sparql")
 
     def owns(self, iri: str) -> bool:
-        return iri.startswith(self.base)
+        """An IRI of this dataset or a URL of this server (not an outside link)."""
+        return iri.startswith(self.base) or iri.startswith(self.origin + "/")
 
 
 def origin_of(settings: Settings, request: Request) -> str:

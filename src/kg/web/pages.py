@@ -17,7 +17,11 @@ READ = ["GET", "HEAD", "OPTIONS"]
 
 @router.api_route("/", methods=READ)
 async def home(request: Request, links: Links = Depends(links_for)) -> Response:
-    fmt = choose(request, ("html",))
+    """The home page; an RDF client is sent to the dataset's VoID description."""
+    fmt = choose(request, ("html", "rdf"))
+    if fmt.kind == "rdf":
+        return Response(status_code=303, headers={"Location": links.url(f".well-known/void?format={fmt.name}"),
+                                                  "Vary": "Accept"})
     state = request.app.state
     body = render(request, "home.html", links=links, build=state.build, iris=state.iris, settings=state.settings)
     return respond(request, body, fmt)

@@ -43,14 +43,13 @@ SOURCE_TEXT = "SELECT ?src ?text WHERE { ?src <http://www.w3.org/1999/02/22-rdf-
 
 
 def split_suffix(path: str) -> tuple[str, Format | None]:
-    """'person/x.ttl' -> ('person/x', Turtle); slugs never hold a dot, so the suffix is unambiguous."""
+    """'person/x.ttl' -> ('person/x', Turtle). Only a format's own suffix counts: IRIs may hold dots
+    (the VoID partitions name vocabularies by their host), and none of ours ends in a format suffix."""
     stem, dot, suffix = path.rpartition(".")
     if dot and "/" not in suffix:
         fmt = by_suffix(suffix, GRAPH)
-        if fmt is None:
-            raise Problem(404, f"no format with suffix .{suffix[:20]} (offered: "
-                          + ", ".join("." + f.suffix for f in offered(GRAPH)) + ")")
-        return stem, fmt
+        if fmt is not None:
+            return stem, fmt
     return path, None
 
 

@@ -83,11 +83,23 @@ class Names:
         return None
 
 
-async def labels_of(request: Request, iris: set[str]) -> Names:
-    """Labels (text, language) of IRIs, from the data and from the ontology."""
+DISPLAY_PREFIXES = {
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "formats": "http://www.w3.org/ns/formats/",
+    "entailment": "http://www.w3.org/ns/entailment/",
+}
+
+
+async def labels_of(request: Request, iris: set[str], triples: list | None = None) -> Names:
+    """Labels (text, language) of IRIs: from ``triples`` being shown, the ontology, then the data."""
     out: dict[str, list[tuple[str, str]]] = {}
+    for t in triples or ():
+        if t.predicate.value in LABELS and isinstance(t.subject, NamedNode) and isinstance(t.object, Literal):
+            out.setdefault(t.subject.value, []).append((t.object.value, t.object.language or ""))
     vocab = request.app.state.vocab
     for iri in iris:
+        if iri in out:
+            continue
         for p in LABELS:
             for q in vocab.quads_for_pattern(NamedNode(iri), NamedNode(p), None):
                 if isinstance(q.object, Literal):
@@ -106,7 +118,7 @@ async def labels_of(request: Request, iris: set[str]) -> Names:
                 out.setdefault(row["x"].value, []).append((label.value, label.language or ""))
     for values in out.values():
         values.sort(key=lambda v: (v[1] != "en", v[1], v[0]))
-    return Names(out, request.app.state.prefixes)
+    return Names(out, {**DISPLAY_PREFIXES, **request.app.state.prefixes})
 
 
 @dataclass
@@ -154,7 +166,7 @@ async def describe_triples(request: Request, data) -> list[Subject]:
         for term in (t.subject, t.predicate, t.object):
             if isinstance(term, NamedNode):
                 iris.add(term.value)
-    labels = await labels_of(request, iris)
+    labels = await labels_of(request, iris, triples)
     subjects: dict[str, Subject] = {}
     for t in triples:
         key = str(t.subject) if not isinstance(t.subject, NamedNode) else t.subject.value

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pyoxigraph import BlankNode, NamedNode
 
-from ..sparql.formats import GRAPH, offered
+from ..sparql.formats import GRAPH, by_suffix, offered
 from .links import Links, links_for
 from .render import Problem, alternates_header, choose, rdf_bytes, render, respond
 from .view import describe_triples
@@ -27,6 +27,20 @@ async def ontology(request: Request, suffix: str | None = None, links: Links = D
     return await _vocab_document(request, links, "ontology/kg", "ontology.ttl", suffix, "ontology.html")
 
 
+@router.api_route("/ontology/kg/{version}", methods=READ)
+async def ontology_version(request: Request, version: str, links: Links = Depends(links_for)) -> Response:
+    """The ontology at its owl:versionIRI (the one version this build holds)."""
+    stem, dot, suffix = version.rpartition(".")
+    if not dot or by_suffix(suffix, GRAPH) is None:  # "0.1.0" is a version, "0.1.0.ttl" one in Turtle
+        stem, suffix = version, None
+    graph = NamedNode(links.iri("ontology/kg"))
+    held = [q.object for q in request.app.state.vocab.quads_for_pattern(graph, NamedNode(OWL + "versionIRI"), None, graph)]
+    if NamedNode(links.iri("ontology/kg/" + stem)) not in held:
+        raise Problem(404, f"this build holds ontology version {', '.join(h.value for h in held) or 'none'}")
+    return await _vocab_document(request, links, "ontology/kg/" + stem, "ontology.ttl", suffix, "ontology.html",
+                                 graph_path="ontology/kg")
+
+
 @router.api_route("/shapes", methods=READ)
 @router.api_route("/shapes.{suffix}", methods=READ)
 async def shapes(request: Request, suffix: str | None = None, links: Links = Depends(links_for)) -> Response:
@@ -42,13 +56,15 @@ def _fmt(request: Request, suffix: str | None):
     raise Problem(404, f"no format with suffix .{suffix[:20]}")
 
 
-async def _vocab_document(request, links: Links, path: str, filename: str, suffix, template: str) -> Response:
+async def _vocab_document(
+    request, links: Links, path: str, filename: str, suffix, template: str, graph_path: str | None = None
+) -> Response:
     state = request.app.state
     source = state.build.path(filename)
     if not source.is_file():
         raise Problem(404, f"the build has no {filename}")
     fmt, explicit = _fmt(request, suffix)
-    graph = NamedNode(links.iri(path))
+    graph = NamedNode(links.iri(graph_path or path))
     others = [(links.url(f"{path}.{f.suffix}"), f) for f in offered(GRAPH) if f != fmt]
     headers = {"Link": alternates_header(others)}
     if not explicit:
