@@ -70,6 +70,11 @@ class LiveServer:
         return self.app.state.engine
 
 
+@pytest.fixture()
+def free_port() -> int:
+    return _free_port()
+
+
 @pytest.fixture(scope="session")
 def server(settings):
     with LiveServer(settings) as live:

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import httpx
 
-from conftest import _free_port
-
 KG = [sys.executable, "-m", "kg.cli"]
 
 
@@ -23,8 +21,8 @@ def env_for(settings, **extra) -> dict:
     return env
 
 
-def test_serve_answers_then_stops_on_sigterm(settings):
-    port = _free_port()
+def test_serve_answers_then_stops_on_sigterm(settings, free_port):
+    port = free_port
     proc = subprocess.Popen(KG + ["serve", "--host", "127.0.0.1", "--port", str(port)], env=env_for(settings),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -52,8 +50,8 @@ def test_serve_answers_then_stops_on_sigterm(settings):
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
 
 
-def test_serve_without_build_names_the_file(settings, tmp_path):
-    r = subprocess.run(KG + ["serve", "--port", str(_free_port())], env=env_for(settings, KG_DIST=str(tmp_path)),
+def test_serve_without_build_names_the_file(settings, tmp_path, free_port):
+    r = subprocess.run(KG + ["serve", "--port", str(free_port)], env=env_for(settings, KG_DIST=str(tmp_path)),
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
     assert str(Path(tmp_path) / "build.json") in r.stderr

@@ -25,10 +25,10 @@ from ..sparql.guard import QueryRefused, QueryTooLarge
 from ..sparql.protocol import ProtocolError
 from ..sparql.workers import Engine, EngineError, start_pool
 from ..store import BuildInfo, read_build
-from . import dumps, pages, resources, sparql, vocab
+from . import dumps, pages, resources, sparql, vocab, workbench
 from .render import Problem, templates
 
-CORS = {"Access-Control-Allow-Origin": "*"}
+CORS = {"Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
 PREFLIGHT = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Headers": "Accept, Content-Type, If-None-Match, Range",
@@ -91,6 +91,7 @@ def create_app(
 
     for module in (sparql, resources, vocab, dumps, pages):
         app.include_router(module.router)
+    workbench.install(app)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     _install_errors(app)
     _install_cors(app)
@@ -162,6 +163,7 @@ def _install_cors(app: FastAPI) -> None:
             return Response(status_code=204, headers={**PREFLIGHT, "Allow": allow, "Access-Control-Allow-Methods": allow})
         response = await call_next(request)
         response.headers.setdefault("Access-Control-Allow-Origin", "*")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")  # an echoed error stays text
         return response
 
 

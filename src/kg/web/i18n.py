@@ -94,3 +94,11 @@ def pick_label(labels: list[tuple[str, str]], lang: str) -> Label | None:
             return Label(text, tag)
     text, tag = labels[0]
     return Label(text, tag)
+
+
+def prefer(labels: list[tuple[str, str]], lang: str) -> list[tuple[str, str]]:
+    """The same labels, those in ``lang`` first, then English, then the rest in their order."""
+    def rank(item: tuple[str, str]) -> int:
+        tag = item[1]
+        return 0 if tag and _same(tag, lang) else 1 if tag and _same(tag, DEFAULT) else 2
+    return sorted(labels, key=rank)

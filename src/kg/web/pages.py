@@ -10,6 +10,7 @@ from ..sparql.formats import GRAPH, offered
 from .links import Links, links_for
 from .render import Problem, alternates_header, choose, rdf_bytes, render, respond
 from .view import describe_triples
+from .workbench import home_extras
 
 router = APIRouter()
 READ = ["GET", "HEAD", "OPTIONS"]
@@ -23,8 +24,10 @@ async def home(request: Request, links: Links = Depends(links_for)) -> Response:
         return Response(status_code=303, headers={"Location": links.url(f".well-known/void?format={fmt.name}"),
                                                   "Vary": "Accept"})
     state = request.app.state
-    body = render(request, "home.html", links=links, build=state.build, iris=state.iris, settings=state.settings)
-    return respond(request, body, fmt)
+    extras = await home_extras(request, links)
+    body = render(request, "home.html", links=links, build=state.build, iris=state.iris, settings=state.settings,
+                  extras=extras)
+    return respond(request, body, fmt, vary="Accept, Accept-Language")
 
 
 @router.api_route("/.well-known/void", methods=READ)

@@ -18,6 +18,7 @@ from ..sparql.formats import GRAPH, Format, by_suffix, offered
 from .links import Links, links_for
 from .render import Problem, alternates_header, choose, render, respond
 from .view import RDF_TYPE, Prop, construct, labels_of, select, to_value
+from .workbench import entity_extras, prefer_language
 
 router = APIRouter()
 READ = ["GET", "HEAD", "OPTIONS"]
@@ -114,7 +115,7 @@ async def document(path: str, request: Request, links: Links = Depends(links_for
         body = await resource_page(request, iri, links, others)
     else:
         body = await construct(request, DOCUMENT, (("s", iri),), fmt.name)
-    return respond(request, body, fmt, headers=headers)
+    return respond(request, body, fmt, headers=headers, vary="Accept, Accept-Language" if fmt.kind == "html" else "Accept")
 
 
 def passage(text: str, start: int, end: int) -> dict:
@@ -178,7 +179,7 @@ async def resource_page(request: Request, iri: str, links: Links, others: list) 
         iris.add(row["p"].value)
         if isinstance(row["x"], NamedNode):
             iris.add(row["x"].value)
-    labels = await labels_of(request, iris)
+    labels = prefer_language(request, await labels_of(request, iris))
     props: dict[str, Prop] = {}
     for row in outgoing:
         p = row["p"].value
@@ -197,7 +198,8 @@ async def resource_page(request: Request, iri: str, links: Links, others: list) 
             }
         )
     ev = await evidence(request, iri, links)
-    title = labels.name(iri) or iri
+    extras = await entity_extras(request, iri, links, labels.all(iri))
+    title = extras["title"] or labels.name(iri) or iri
     return render(
         request,
         "resource.html",
@@ -209,6 +211,7 @@ async def resource_page(request: Request, iri: str, links: Links, others: list) 
         evidence=ev,
         alternates=others,
         links=links,
+        extras=extras,
     )
 
 
