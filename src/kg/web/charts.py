@@ -24,7 +24,7 @@ MEASURES = ("households", "persons")
 FIGURES = """PREFIX qb: <http://purl.org/linked-data/cube#>
 PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
 PREFIX schema: <https://schema.org/>
-SELECT ?obs ?area ?measure ?value WHERE {
+SELECT ?population_p ?population ?obs ?area ?measure ?value WHERE {
   ?obs a qb:Observation ; sdmx-dimension:refArea ?area ; qb:measureType ?measure ; ?measure ?value ;
        ?population_p ?population .
   FILTER NOT EXISTS { ?area schema:containsPlace ?part }
@@ -69,7 +69,7 @@ async def province_figures(request: Request, links: Links, lang: str, highlight:
     if not rows:
         return None
     names = await labels_of(request, {r["area"].value for r in rows} | {population} | set(wanted))
-    panels = {m: Panel(_name(names, iri, lang, m)) for iri, m in wanted.items()}
+    panels = {m: Panel(_name(names, iri, lang, m.capitalize())) for iri, m in wanted.items()}
     for r in rows:
         area = r["area"].value
         label = pick_label(names.all(area), lang)
@@ -102,13 +102,13 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
 
 
-def bar_panels(panels: list[Panel], title: str, width: int = 720, row: int = 22) -> str:
+def bar_panels(panels: list[Panel], title: str, width: int = 900, row: int = 22) -> str:
     """Panels of horizontal bars side by side, as one SVG element."""
     if not panels or not any(p.bars for p in panels):
         return ""
     gap = 24
     panel_w = (width - gap * (len(panels) - 1)) / len(panels)
-    label_w = min(130.0, panel_w * 0.4)
+    label_w = min(200.0, panel_w * 0.45)
     value_w = 56.0
     top = 40
     n = max(len(p.bars) for p in panels)
@@ -133,7 +133,7 @@ def bar_panels(panels: list[Panel], title: str, width: int = 720, row: int = 22)
                 f'<a href="{escape(bar.href)}" class="{cls}">'
                 f"<title>{escape(bar.label)}: {_number(bar.value)} {escape(panel.title)}</title>"
                 f'<text class="bar-label" x="{bar_x - 6:.1f}" y="{y + row * 0.65:.1f}" text-anchor="end"{lang}>'
-                f"{escape(bar.label)}</text>"
+                f"{escape(bar.label if len(bar.label) <= 30 else bar.label[:29] + '…')}</text>"
                 f'<rect x="{bar_x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row - 7}"></rect>'
                 f'<text class="bar-value" x="{bar_x + w + 4:.1f}" y="{y + row * 0.65:.1f}">{_number(bar.value)}</text>'
                 "</a>"

@@ -22,10 +22,10 @@ OA = "http://www.w3.org/ns/oa#"
 KINDS = ("fact", "mention", "insertion", "sic")
 
 TEXT = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-SELECT ?text WHERE { ?source rdf:value ?text } LIMIT 1"""
+SELECT ?source ?text WHERE { ?source rdf:value ?text } LIMIT 1"""
 
 PASSAGES = """PREFIX oa: <http://www.w3.org/ns/oa#>
-SELECT DISTINCT ?passage ?start ?end ?annotation ?motivation ?body WHERE {
+SELECT DISTINCT ?source ?passage ?start ?end ?annotation ?motivation ?body WHERE {
   ?passage oa:hasSource ?source ; oa:hasSelector ?position .
   ?position oa:start ?start ; oa:end ?end .
   ?annotation oa:hasTarget ?passage ; oa:motivatedBy ?motivation .

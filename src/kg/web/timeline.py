@@ -25,9 +25,9 @@ SELECT ?event ?edtf ?begin ?end WHERE {
 } ORDER BY ?begin ?end ?event"""
 
 RELATED = """PREFIX crm: <http://www.cidoc-crm.org/cidoc-crm/>
-SELECT DISTINCT ?event WHERE {
+SELECT DISTINCT ?x ?event WHERE {
   ?event crm:P4_has_time-span ?span .
-  { ?event ?p ?x } UNION { ?x ?q ?event } UNION { BIND(?event AS ?x) } UNION { BIND(?span AS ?x) }
+  { ?event ?p ?x } UNION { ?x ?q ?event } UNION { ?event ?r ?y . FILTER(?event = ?x) }
 }"""
 
 PRECISION = {4: "year", 7: "month", 10: "day"}
@@ -83,13 +83,13 @@ def _x(t: datetime, t0: datetime, t1: datetime, x0: float, width: float) -> floa
     return x0 + (t - t0).total_seconds() / (t1 - t0).total_seconds() * width
 
 
-def timeline_svg(events: list[Event], title: str = "Dated events", width: int = 720, row: int = 24) -> str:
+def timeline_svg(events: list[Event], title: str = "Dated events", width: int = 900, row: int = 24) -> str:
     if not events:
         return ""
     first = min(e.begin for e in events).year
     last = max(e.end for e in events).year
     t0, t1 = datetime(first, 1, 1), datetime(last + 1, 1, 1)
-    label_w = 250.0
+    label_w = 300.0
     x0, axis_w = label_w + 10, width - label_w - 20
     top = 28
     height = top + len(events) * row + 8
@@ -115,7 +115,7 @@ def timeline_svg(events: list[Event], title: str = "Dated events", width: int = 
         w = max(xe - xb, 1.5)
         cls = "event highlight" if e.highlight else "event"
         lang = f' xml:lang="{escape(e.lang)}"' if e.lang else ""
-        label = e.label if len(e.label) <= 42 else e.label[:40] + "…"
+        label = e.label if len(e.label) <= 46 else e.label[:45] + "…"
         shape = f'<rect x="{xb:.2f}" y="{y + 5}" width="{w:.2f}" height="{row - 10}"></rect>'
         if e.precision == "day":
             shape += f'<circle cx="{xb + w / 2:.2f}" cy="{y + row / 2:.1f}" r="3.5"></circle>'
@@ -124,7 +124,7 @@ def timeline_svg(events: list[Event], title: str = "Dated events", width: int = 
             f'data-edtf="{escape(e.edtf)}">'
             f"<title>{escape(e.label)}: {escape(e.edtf)} ({escape(e.precision)}; "
             f"{e.begin:%Y-%m-%d} to {e.end:%Y-%m-%d})</title>"
-            f'<text class="event-label" x="{label_w:.1f}" y="{y + row * 0.66:.1f}" text-anchor="end"{lang}>'
+            f'<text class="event-label" x="0" y="{y + row * 0.66:.1f}"{lang}>'
             f"{escape(label)}</text>{shape}</a>"
         )
     out.append("</svg>")

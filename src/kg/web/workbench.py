@@ -187,7 +187,7 @@ DATASET = """PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX dcat: <http://www.w3.org/ns/dcat#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?title ?creator ?publisher ?license ?version ?date WHERE {
+SELECT ?dataset ?title ?creator ?publisher ?license ?version ?date WHERE {
   ?dataset dcterms:title ?title .
   OPTIONAL { ?dataset dcterms:creator ?c . ?c skos:prefLabel|rdfs:label ?creator . FILTER(langMatches(lang(?creator), "en")) }
   OPTIONAL { ?dataset dcterms:publisher ?p . ?p skos:prefLabel|rdfs:label ?publisher . FILTER(langMatches(lang(?publisher), "en")) }
@@ -198,7 +198,7 @@ SELECT ?title ?creator ?publisher ?license ?version ?date WHERE {
 
 FACT_PASSAGES = """PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
-SELECT DISTINCT ?start ?end WHERE {
+SELECT DISTINCT ?fact ?start ?end WHERE {
   ?fact prov:wasDerivedFrom ?passage . ?passage oa:hasSelector ?position .
   ?position oa:start ?start ; oa:end ?end .
 } ORDER BY ?start"""
@@ -247,7 +247,7 @@ async def cite(request: Request, links: Links = Depends(links_for)) -> Response:
         except ValueError:
             raise Problem(404, "not an IRI this dataset mints") from None
         names = await labels_of(request, {iri})
-        if not names.all(iri) and not await select(request, "SELECT ?p WHERE { ?s ?p ?o } LIMIT 1", (("s", iri),)):
+        if not names.all(iri) and not await select(request, "SELECT ?s ?p WHERE { ?s ?p ?o } LIMIT 1", (("s", iri),)):
             raise Problem(404, f"<{iri[:300]}> is not described in this dataset")
         fact = await fact_info(request, iri, names.name(iri) or iri)
         body = citation.fact_bibtex(fact, ds) if what == "bibtex" else citation.csl_text([citation.fact_csl(fact, ds)])
@@ -268,6 +268,8 @@ PREFIX kg: {kg}
 SELECT ?what (COUNT(DISTINCT ?x) AS ?n) WHERE {{
   {{ VALUES (?what ?class) {{
        ("events" crm:E7_Activity) ("people" foaf:Person) ("organizations" org:Organization)
+       ("organizations" org:FormalOrganization) ("organizations" org:OrganizationalUnit)
+       ("organizations" org:OrganizationalCollaboration) ("organizations" foaf:Organization)
        ("places" crm:E53_Place) ("figures" qb:Observation) ("passages" oa:SpecificResource)
        ("concepts" skos:Concept) ("proposals" kg:Proposal) ("assessments" kg:ReportedAssessment) }}
      ?x a ?class }}
@@ -291,7 +293,7 @@ COUNT_LABELS = {
     "events": ("events", "SELECT ?event ?label WHERE { ?event a crm:E7_Activity ; skos:prefLabel ?label FILTER(lang(?label) = 'en') }"),
     "figures": ("stated and derived figures (Data Cube observations)", "SELECT ?obs WHERE { ?obs a qb:Observation }"),
     "people": ("people", "SELECT ?person ?label WHERE { ?person a foaf:Person ; rdfs:label|skos:prefLabel ?label }"),
-    "organizations": ("organizations", "SELECT ?org ?label WHERE { ?org a org:Organization ; skos:prefLabel ?label FILTER(lang(?label) = 'en') }"),
+    "organizations": ("organizations", "SELECT DISTINCT ?org ?label WHERE { VALUES ?class { org:Organization org:FormalOrganization org:OrganizationalUnit org:OrganizationalCollaboration foaf:Organization } ?org a ?class ; skos:prefLabel ?label FILTER(lang(?label) = 'en') }"),
     "places": ("places", "SELECT ?place ?label WHERE { ?place a crm:E53_Place ; skos:prefLabel ?label FILTER(lang(?label) = 'en') }"),
     "proposals": ("proposals", "SELECT ?proposal WHERE { ?proposal a kg:Proposal }"),
     "assessments": ("reported assessments", "SELECT ?assessment WHERE { ?assessment a kg:ReportedAssessment }"),
@@ -320,7 +322,7 @@ async def home_extras(request: Request, links: Links) -> dict:
     ds = await dataset_info(request)
     figures = await province_figures(request, links, lang)
     events = await dated_events(request, links, lang)
-    example_fact = links.iri("id/observation/sent-1959-jilin-households")
+    example_fact = links.iri("id/event/state-council-instruction-1959-01-18")
     fact_label = (await labels_of(request, {example_fact})).name(example_fact) or example_fact
     fact = await fact_info(request, example_fact, fact_label)
     return {
@@ -347,7 +349,7 @@ async def home_extras(request: Request, links: Links) -> dict:
 # --- entity pages --------------------------------------------------------------------------------
 
 MENTIONS = """PREFIX oa: <http://www.w3.org/ns/oa#>
-SELECT DISTINCT ?passage ?start ?end ?exact ?motivation WHERE {
+SELECT DISTINCT ?entity ?passage ?start ?end ?exact ?motivation WHERE {
   ?annotation oa:hasBody ?entity ; oa:hasTarget ?passage ; oa:motivatedBy ?motivation .
   ?passage oa:hasSelector ?quote , ?position .
   ?quote oa:exact ?exact . ?position oa:start ?start ; oa:end ?end .
@@ -355,7 +357,7 @@ SELECT DISTINCT ?passage ?start ?end ?exact ?motivation WHERE {
 
 MENTIONED_IN_FACTS = """PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
-SELECT DISTINCT ?fact ?start ?end ?exact WHERE {
+SELECT DISTINCT ?entity ?fact ?start ?end ?exact WHERE {
   { ?fact ?p ?entity } UNION { ?entity ?p ?fact }
   ?annotation oa:motivatedBy oa:describing ; oa:hasBody ?fact ; oa:hasTarget ?passage .
   ?passage oa:hasSelector ?quote , ?position .
