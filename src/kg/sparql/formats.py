@@ -24,6 +24,8 @@ class Format:
     aliases: tuple[str, ...] = ()
     # the media type sent in Content-Type (charset added for text formats)
     content_type: str = ""
+    # other media types a client may ask with for this format (answered with media_type)
+    accepts: tuple[str, ...] = ()
 
     @property
     def header(self) -> str:
@@ -40,17 +42,19 @@ class Format:
 
 # Order matters: within a kind, the first format is the default and wins ties.
 FORMATS: tuple[Format, ...] = (
-    Format("json", "application/sparql-results+json", "results", "srj", ("json",), ""),
-    Format("xml", "application/sparql-results+xml", "results", "srx", ("xml",), ""),
+    Format("json", "application/sparql-results+json", "results", "srj", ("json",), "", ("application/json",)),
+    Format("xml", "application/sparql-results+xml", "results", "srx", ("xml",), "", ("application/xml", "text/xml")),
     Format("csv", "text/csv", "results", "csv", ("csv",), "text/csv; charset=utf-8"),
     Format("tsv", "text/tab-separated-values", "results", "tsv", ("tsv",), "text/tab-separated-values; charset=utf-8"),
-    Format("turtle", "text/turtle", "rdf", "ttl", ("ttl", "turtle", "n3"), "text/turtle; charset=utf-8"),
-    Format("ntriples", "application/n-triples", "rdf", "nt", ("nt", "ntriples", "n-triples"), ""),
-    Format("jsonld", "application/ld+json", "rdf", "jsonld", ("jsonld", "json-ld"), ""),
-    Format("rdfxml", "application/rdf+xml", "rdf", "rdf", ("rdf", "rdfxml", "rdf+xml", "xml"), ""),
+    Format("turtle", "text/turtle", "rdf", "ttl", ("ttl", "turtle", "n3"), "text/turtle; charset=utf-8",
+           ("application/x-turtle", "text/n3")),
+    Format("ntriples", "application/n-triples", "rdf", "nt", ("nt", "ntriples", "n-triples"), "", ("text/plain",)),
+    Format("jsonld", "application/ld+json", "rdf", "jsonld", ("jsonld", "json-ld"), "", ("application/json",)),
+    Format("rdfxml", "application/rdf+xml", "rdf", "rdf", ("rdf", "rdfxml", "rdf+xml", "xml"), "",
+           ("application/xml", "text/xml")),
     Format("trig", "application/trig", "rdf", "trig", ("trig",), ""),
     Format("nquads", "application/n-quads", "rdf", "nq", ("nq", "nquads", "n-quads"), ""),
-    Format("html", "text/html", "html", "html", ("html",), "text/html; charset=utf-8"),
+    Format("html", "text/html", "html", "html", ("html",), "text/html; charset=utf-8", ("application/xhtml+xml",)),
 )
 
 BY_NAME = {f.name: f for f in FORMATS}
@@ -133,13 +137,22 @@ def parse_accept(header: str) -> list[tuple[str, float, int]]:
 
 
 def _quality(fmt: Format, ranges: list[tuple[str, float, int]]) -> float | None:
-    """q of the most specific range matching fmt, None when no range matches."""
+    """q of the most specific range matching fmt, None when no range matches. The format's own media
+    type counts as more specific than the other types it also answers (so `application/xml;q=0.9` from a
+    browser does not outrank its `text/html`)."""
     best: tuple[int, float] | None = None
     main = fmt.media_type.split("/")[0]
     for media, q, spec in ranges:
-        if media == fmt.media_type or media == f"{main}/*" or media == "*/*":
-            if best is None or spec > best[0]:
-                best = (spec, q)
+        if media == fmt.media_type:
+            rank = 3
+        elif media in fmt.accepts:
+            rank = 2
+        elif media == f"{main}/*" or media == "*/*":
+            rank = spec
+        else:
+            continue
+        if best is None or rank > best[0]:
+            best = (rank, q)
     return None if best is None else best[1]
 
 
