@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# browser assets the server serves itself (YASGUI, CJK fonts): package.json + package-lock.json, npm ci
+ASSETS := node_modules/.installed
 
 .PHONY: setup build validate serve test clean
 
@@ -12,7 +14,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(ASSETS): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $(ASSETS)
+
+setup: $(STAMP) $(ASSETS)
 
 build: $(STAMP)
 	$(BIN)/kg build
@@ -20,11 +26,11 @@ build: $(STAMP)
 validate: build
 	$(BIN)/kg validate
 
-serve: build
+serve: build $(ASSETS)
 	$(BIN)/kg serve --host 127.0.0.1 --port 8000
 
-test: $(STAMP)
+test: $(STAMP) $(ASSETS)
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf dist $(VENV)
+	rm -rf dist $(VENV) node_modules
