@@ -5,6 +5,7 @@ Goldens are written only by `kg goldens`; these tests never write them.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,14 @@ def test_kg_goldens_writes_goldens_and_readme_only_when_asked(tmp_path, dist, st
     assert cli.main(["goldens", "01-provinces"]) == 0
     assert "0 files changed" in capsys.readouterr().out
     assert cli.main(["goldens", "02-missing"]) == 2
+
+
+def test_goldens_need_a_build_with_the_default_base_iri(tmp_path, dist):
+    with pytest.raises(catalog.CatalogError, match="missing"):
+        catalog.open_build(tmp_path)
+    (tmp_path / "dataset.nq").write_text("", encoding="utf-8")
+    (tmp_path / "build.json").write_text(
+        json.dumps({"version": "x", "base_iri": "https://example.net/", "triples": 0}), encoding="utf-8")
+    with pytest.raises(catalog.CatalogError, match="https://example.net/"):
+        catalog.open_build(tmp_path)
+    assert len(catalog.open_build(dist)) > 0

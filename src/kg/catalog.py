@@ -21,7 +21,8 @@ The API, for the CLI, the tests and the web layer:
 
 - :func:`load_catalog` ``(root) -> list[Query]``: every query, sorted by name; raises :class:`CatalogError`.
 - :class:`Query`: ``name, path, title, question, row, columns, tags, note, text`` and ``ordered``.
-- :func:`open_store` ``(dataset_nq) -> Store``; :func:`run` ``(query, store) -> dict`` (SPARQL JSON).
+- :func:`open_store` ``(dataset_nq) -> Store`` (or :func:`open_build` ``(dist)``, which also checks the build's
+  base IRI); :func:`run` ``(query, store) -> dict`` (SPARQL JSON).
 - :func:`compare` ``(expected, actual, ordered) -> list[str]`` (differences; empty when equal).
 - :func:`golden_path`, :func:`read_golden`, :func:`write_goldens`, :func:`render_readme`.
 """
@@ -36,6 +37,7 @@ from pathlib import Path
 
 from pyoxigraph import QueryBoolean, QuerySolutions, RdfFormat, Store
 
+from .config import DEFAULT_BASE_IRI
 from .sparql.results import term_json
 
 QUERIES_DIR = "queries"
@@ -175,6 +177,22 @@ def open_store(dataset_nq: Path) -> Store:
     store = Store()
     store.bulk_load(path=str(dataset_nq), format=RdfFormat.N_QUADS)
     return store
+
+
+def open_build(dist: Path) -> Store:
+    """The store of the build in ``dist``, for writing goldens. The build must exist and use the default base
+    IRI, which the catalog's queries (and so their goldens) are written against."""
+    from .store import StoreError, read_build
+
+    try:
+        info = read_build(Path(dist))
+    except StoreError as err:
+        raise CatalogError(str(err)) from None
+    if info.base_iri != DEFAULT_BASE_IRI:
+        raise CatalogError(
+            f"{dist} was built with base IRI {info.base_iri}; the queries and their goldens use {DEFAULT_BASE_IRI}"
+        )
+    return open_store(info.path("dataset.nq"))
 
 
 def run(query: Query, store: Store) -> dict:

@@ -29,12 +29,9 @@ def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_goldens(args: argparse.Namespace, settings: Settings) -> int:
     from . import catalog
 
-    nq = settings.dist_dir / "dataset.nq"
-    if not nq.is_file():
-        print(f"kg goldens: {nq} is missing: run `kg build` first", file=sys.stderr)
-        return 2
     try:
         queries = catalog.load_catalog(settings.root)
+        store = catalog.open_build(settings.dist_dir)
     except catalog.CatalogError as err:
         print(f"kg goldens: {err}", file=sys.stderr)
         return 2
@@ -43,7 +40,7 @@ def _cmd_goldens(args: argparse.Namespace, settings: Settings) -> int:
     if unknown:
         print(f"kg goldens: no such query: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
-    changed = catalog.write_goldens(settings.root, chosen, catalog.open_store(nq))
+    changed = catalog.write_goldens(settings.root, chosen, store)
     readme, page = catalog.readme_path(settings.root), catalog.render_readme(queries)
     if not readme.is_file() or readme.read_text(encoding="utf-8") != page:
         readme.write_text(page, encoding="utf-8")
@@ -52,7 +49,7 @@ def _cmd_goldens(args: argparse.Namespace, settings: Settings) -> int:
         print(f"wrote {path.relative_to(settings.root)}")
     for path in catalog.orphan_goldens(settings.root, queries):
         print(f"kg goldens: {path.relative_to(settings.root)} belongs to no query; remove it", file=sys.stderr)
-    print(f"kg goldens: {len(chosen)} queries run against {nq}, {len(changed)} files changed")
+    print(f"kg goldens: {len(chosen)} queries run against {settings.dist_dir}, {len(changed)} files changed")
     return 0
 
 
