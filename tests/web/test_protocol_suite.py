@@ -313,3 +313,26 @@ def test_bad_update_dataset_conflict(client, unchanged):
     r = client.post("/sparql/?using-graph-uri=http%3A%2F%2Fexample.org%2Fz", content=body,
                     headers={"Content-Type": "application/sparql-update"})
     assert 400 <= r.status_code < 500
+
+
+# --- beyond the manifest: the same protocol points over this server's own socket ---
+
+
+def test_form_post_with_plus_and_dataset_in_body(client, data):
+    body = f"query=ASK+%7B+%3C{enc(data[1][1])}%3E+a+%3C{enc(data[1][2])}%3E+%7D&default-graph-uri={enc(data[1][0])}"
+    r = ask(client, "POST", "/sparql", body=body.encode(), content_type="application/x-www-form-urlencoded")
+    assert boolean(r) is True
+    body = f"query=ASK+%7B+%3C{enc(data[1][1])}%3E+a+%3C{enc(data[1][2])}%3E+%7D&default-graph-uri={enc(data[2][0])}"
+    r = ask(client, "POST", "/sparql", body=body.encode(), content_type="application/x-www-form-urlencoded")
+    assert boolean(r) is False
+
+
+def test_direct_post_with_explicit_utf8_charset(client):
+    r = ask(client, "POST", "/sparql", body='ASK { FILTER("é" = "é") }'.encode("utf-8"),
+            content_type="application/sparql-query; charset=UTF-8")
+    assert boolean(r) is True
+
+
+def test_get_with_parameters_but_no_query(client, data):
+    r = client.get(f"/sparql?default-graph-uri={enc(data[1][0])}")
+    assert r.status_code == 400 and "no 'query'" in r.text
