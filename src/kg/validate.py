@@ -18,7 +18,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.namespace import PROV, RDF, RDFS, SH, SKOS
 
-from . import authored
+from . import authored, shacl_sparql
 from .config import Settings
 from .inputs import InputError, read_files
 from .iris import OA, Iris
@@ -177,12 +177,23 @@ def _run_checks(data: Graph, checks: list[tuple[str, str]]) -> list[Result]:
 
 def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None,
                    checks: list[tuple[str, str]] | None = None, *,
-                   focus_nodes: list[URIRef] | None = None, use_shapes: list[URIRef] | None = None) -> Report:
+                   focus_nodes: list[URIRef] | None = None, use_shapes: list[URIRef] | None = None,
+                   engine: str = "kg") -> Report:
     """Validate ``data`` (with ``ontology`` mixed in, as SHACL's class targets need its subclasses).
 
     ``focus_nodes`` and ``use_shapes`` narrow the run to some nodes or shapes (pyshacl options), for
     tests that validate many small mutations of one graph.
+
+    ``engine="kg"`` (the default) runs SHACL Core with pyshacl and the SHACL-SPARQL constraints it can
+    with pyoxigraph, once per constraint (kg.shacl_sparql); ``engine="pyshacl"`` runs everything in
+    pyshacl. Both give the same report (tests/test_shacl_sparql.py).
     """
+    if engine not in ("kg", "pyshacl"):
+        raise ValueError(f"unknown validation engine {engine!r}")
+    constraints = []
+    shapes_all = shapes
+    if engine == "kg":
+        shapes, constraints = shacl_sparql.split(shapes)
     work = _PreparedQueryGraph()
     for prefix, ns in data.namespaces():
         work.bind(prefix, ns, override=False)
@@ -198,6 +209,17 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None,
         work, shacl_graph=shapes, inference="none", abort_on_first=False, inplace=True,
         allow_warnings=True, advanced=False, meta_shacl=False, do_owl_imports=False, **options,
     )
+    if constraints:
+        report_node = next(report_graph.subjects(RDF.type, SH.ValidationReport))
+        store = shacl_sparql.load_store(work)
+        found = shacl_sparql.evaluate(
+            store, shapes_all, constraints, report_graph, report_node,
+            only_focus=set(focus_nodes) if focus_nodes is not None else None,
+            only_shapes=set(use_shapes) if use_shapes is not None else None,
+        )
+        if found:
+            conforms = False
+            report_graph.set((report_node, SH.conforms, Literal(False)))
     results = []
     for r in report_graph.subjects(RDF.type, SH.ValidationResult):
         def v(p):
