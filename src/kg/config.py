@@ -76,6 +76,7 @@ class Settings:
     max_nesting: int = 64  # brackets and braces, depth
     workers: int = 2  # query worker processes
     store_dir: Path | None = None  # where the on-disk query store is kept (default ~/.cache/kg/stores)
+    worker_memory_mb: int = 4096  # address space per query worker; a query needing more stops it (HTTP 503)
 
     @property
     def dist_dir(self) -> Path:
@@ -102,4 +103,5 @@ class Settings:
             max_nesting=_int("KG_MAX_NESTING", 64, 4),
             workers=_int("KG_WORKERS", 2),
             store_dir=Path(os.environ["KG_STORE_DIR"]).resolve() if os.environ.get("KG_STORE_DIR") else None,
+            worker_memory_mb=_int("KG_WORKER_MEMORY_MB", 4096, 512),
         )

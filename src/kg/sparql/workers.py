@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import resource
 import signal
 import threading
 import time
@@ -133,9 +134,16 @@ def execute(store: Store, job: Job, prefixes: dict[str, str]) -> Answer:
     return Answer(body, job.format, truncated, len(triples))
 
 
-def _worker_main(conn, store_path: str, prefixes: dict[str, str]) -> None:
+def _worker_main(conn, store_path: str, prefixes: dict[str, str], memory_bytes: int | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    if memory_bytes:
+        # a query that needs more aborts this process alone; the parent answers 503 and replaces it
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     store = Store.read_only(store_path)
+    try:
+        conn.send(("ready", None))
+    except (BrokenPipeError, OSError):
+        return  # the pool let go of this worker before it was ready
     while True:
         try:
             job = conn.recv()
@@ -159,13 +167,27 @@ def _worker_main(conn, store_path: str, prefixes: dict[str, str]) -> None:
 class _Worker:
     process: multiprocessing.process.BaseProcess
     conn: object
+    ready: bool = False
+
+
+STARTUP_TIMEOUT = 60.0  # seconds for a new worker to open the store; not counted in any query's limit
 
 
 class WorkerPool:
     """``size`` worker processes over one read-only store, with a hard wall-clock limit per query."""
 
-    def __init__(self, store_path: str, *, size: int, timeout: float, version: str, prefixes: dict[str, str]):
+    def __init__(
+        self,
+        store_path: str,
+        *,
+        size: int,
+        timeout: float,
+        version: str,
+        prefixes: dict[str, str],
+        memory_mb: int | None = None,
+    ):
         self.store_path = store_path
+        self.memory_mb = memory_mb
         self.size = size
         self.timeout = timeout
         self.version = version
@@ -174,6 +196,7 @@ class WorkerPool:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._workers: dict[int, _Worker] = {}
+        self._busy: set[int] = set()
         self._closed = False
         self.replaced = 0
         for _ in range(size):
@@ -182,7 +205,10 @@ class WorkerPool:
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe()
         process = self._ctx.Process(
-            target=_worker_main, args=(child, self.store_path, self.prefixes), name="kg-query-worker", daemon=True
+            target=_worker_main,
+            args=(child, self.store_path, self.prefixes, self.memory_mb * 2**20 if self.memory_mb else None),
+            name="kg-query-worker",
+            daemon=True,
         )
         process.start()
         child.close()
@@ -209,6 +235,11 @@ class WorkerPool:
         with self._lock:
             return sorted(self._workers)
 
+    def busy_pids(self) -> list[int]:
+        """Workers evaluating a query right now."""
+        with self._lock:
+            return sorted(self._busy)
+
     def _acquire(self) -> _Worker:
         deadline = time.monotonic() + self.timeout
         while True:
@@ -218,14 +249,32 @@ class WorkerPool:
                 raise EngineBusy(
                     f"all {self.size} query workers stayed busy for {self.timeout:g} s; try again later"
                 ) from None
-            if worker.process.is_alive():
+            if worker.process.is_alive() and self._started(worker):
                 return worker
-            self._replace(worker)  # died while idle: replace it and take the next one
+            self._replace(worker)  # died while idle or could not start: replace it and take the next one
+
+    def _started(self, worker: _Worker) -> bool:
+        """Wait for a new worker to say it opened the store, so startup never eats a query's time."""
+        if not worker.ready:
+            try:
+                worker.ready = worker.conn.poll(STARTUP_TIMEOUT) and worker.conn.recv()[0] == "ready"
+            except (EOFError, OSError):
+                worker.ready = False
+        return worker.ready
 
     def run(self, job: Job) -> Answer:
         if self._closed:
             raise EngineBusy("the query engine is shutting down")
         worker = self._acquire()
+        with self._lock:
+            self._busy.add(worker.process.pid)
+        try:
+            return self._evaluate(worker, job)
+        finally:
+            with self._lock:
+                self._busy.discard(worker.process.pid)
+
+    def _evaluate(self, worker: _Worker, job: Job) -> Answer:
         try:
             worker.conn.send(job)
             if not worker.conn.poll(self.timeout):
@@ -235,7 +284,14 @@ class WorkerPool:
                 )
             status, payload = worker.conn.recv()
         except (EOFError, OSError):
+            worker.process.join(timeout=2)
+            aborted = worker.process.exitcode == -signal.SIGABRT
             self._replace(worker)
+            if aborted and self.memory_mb:
+                raise WorkerCrashed(
+                    f"the query needed more memory than a query worker may use ({self.memory_mb} MB, "
+                    "KG_WORKER_MEMORY_MB); its worker stopped and has been replaced"
+                ) from None
             raise WorkerCrashed("the query worker stopped while evaluating this query; it has been replaced") from None
         self._idle.put(worker)
         if status == "ok":
@@ -275,5 +331,6 @@ def start_pool(settings, build) -> tuple[WorkerPool, list[str]]:
         timeout=settings.query_timeout,
         version=build.version,
         prefixes=prefixes(Iris(build.base_iri)),
+        memory_mb=settings.worker_memory_mb,
     )
     return pool, graphs

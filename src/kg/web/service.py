@@ -25,6 +25,8 @@ LIMITS = (
     ("maxNesting", "max_nesting", "integer", "deepest nesting of brackets in a query (KG_MAX_NESTING); deeper "
      "queries are refused with HTTP 400 before parsing"),
     ("workers", "workers", "integer", "query worker processes (KG_WORKERS)"),
+    ("workerMemoryMB", "worker_memory_mb", "integer", "address space of one query worker in MB "
+     "(KG_WORKER_MEMORY_MB); a query that needs more stops its worker and is answered with HTTP 503"),
 )
 
 
