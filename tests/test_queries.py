@@ -66,6 +66,15 @@ def test_golden_file_is_canonical(query: catalog.Query):
     assert path.read_text(encoding="utf-8") == expected
 
 
+@pytest.mark.parametrize("query", CATALOG, ids=IDS)
+def test_golden_result_is_not_empty(query: catalog.Query):
+    """An example that answers nothing is broken (a misspelt prefix or term matches nothing), even if its
+    golden was regenerated to agree."""
+    data = catalog.read_golden(ROOT, query)
+    if "boolean" not in data:  # an ASK answer is informative either way
+        assert data["results"]["bindings"], f"{query.path.name} answers nothing"
+
+
 def test_every_golden_belongs_to_a_query():
     assert catalog.orphan_goldens(ROOT, CATALOG) == []
 
