@@ -1,0 +1,98 @@
+"""The workbench's pure parts: language choice, citations, the timeline's geometry, the reader's segments."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+
+import pytest
+
+from kg.web import citation
+from kg.web.i18n import choose_language, parse_accept_language, pick_label
+from kg.web.reader import Passage, paragraphs_of, segment
+from kg.web.timeline import Event, timeline_svg
+
+
+@pytest.mark.parametrize(
+    "param,header,expected",
+    [
+        (None, None, "en"),
+        (None, "zh-CN,zh;q=0.9,en;q=0.8", "zh-Hans"),
+        (None, "ko-KR", "ko"),
+        (None, "zh-TW", "en"),  # no traditional-script labels: English
+        (None, "fr, ko;q=0.5, zh;q=0.7", "zh-Hans"),
+        (None, "ko;q=0, en", "en"),
+        (None, "ko;q=abc, zh", "zh-Hans"),
+        ("ko", "zh-CN", "ko"),  # the switch wins over the header
+        ("xx", "ko", "ko"),  # an unknown switch value is ignored
+    ],
+)
+def test_language_choice(param, header, expected):
+    assert choose_language(param, header) == expected
+
+
+def test_accept_language_order_and_duplicates():
+    assert parse_accept_language("zh-Hans;q=0.4, ko;q=0.9, zh-CN;q=0.8") == ["ko", "zh-Hans"]
+
+
+def test_pick_label_falls_back_to_english_then_untagged():
+    labels = [("Jilin Province", "en"), ("吉林省", "zh-hans")]
+    assert pick_label(labels, "zh-Hans").text == "吉林省"
+    assert pick_label(labels, "ko").text == "Jilin Province"
+    assert pick_label([("x", ""), ("y", "fr")], "ko").text == "x"
+    assert pick_label([], "en") is None
+
+
+DS = citation.DatasetInfo("https://kg.example.org/id/dataset/kg-1959", "A & B {title} 100%", "kg project",
+                          "kg project", "abc123", "https://creativecommons.org/licenses/by/4.0/")
+
+
+def test_bibtex_escapes_specials_and_keeps_braces_balanced():
+    text = citation.dataset_bibtex(DS)
+    assert r"A \& B \{title\} 100\%" in text
+    assert "author = {{kg project}}" in text
+    assert "url = {https://kg.example.org/id/dataset/kg-1959}" in text
+    body = re.sub(r"\\[{}]", "", text)
+    assert body.count("{") == body.count("}")
+
+
+def test_fact_citation_names_its_passages_and_the_source_claims_no_license():
+    fact = citation.FactInfo("https://kg.example.org/id/event/x", "An event", ((10, 20), (30, 45)))
+    assert "characters 10–20, 30–45" in citation.fact_bibtex(fact, DS)
+    csl = citation.fact_csl(fact, DS)
+    assert csl["URL"] == fact.iri and csl["container-title"] == DS.title
+    assert "license" not in citation.source_bibtex().lower()
+    assert "license" not in json.dumps(citation.source_csl()).lower()
+
+
+def _event(edtf: str, begin: str, end: str) -> Event:
+    return Event(edtf, "#", edtf, "en", edtf, datetime.fromisoformat(begin), datetime.fromisoformat(end))
+
+
+def test_timeline_draws_a_month_as_a_month_and_a_day_as_a_day():
+    svg = timeline_svg([
+        _event("1958", "1958-01-01T00:00:00", "1958-12-31T23:59:59"),
+        _event("1958-12", "1958-12-01T00:00:00", "1958-12-31T23:59:59"),
+        _event("1959-01-18", "1959-01-18T00:00:00", "1959-01-18T23:59:59"),
+    ])
+    widths = [float(w) for w in re.findall(r'<rect x="[\d.]+" y="\d+" width="([\d.]+)"', svg)]
+    year, month, day = widths
+    assert month == pytest.approx(year * 31 / 365, rel=0.01)
+    assert day < month / 10
+    assert 'data-precision="day"' in svg and "<circle" in svg
+    assert timeline_svg([]) == ""
+
+
+def test_reader_segments_cover_overlapping_passages_exactly():
+    text = "Intro line.\n\nAlpha beta gamma delta.\n\nLast."
+    a = Passage(13, 23, "a", "#a", facts=[])
+    b = Passage(19, 29, "b", "#b", sic=True)
+    paras = segment(text, [a, b], report_start=13)
+    assert [text[s:e] for s, e in paragraphs_of(text)] == ["Intro line.", "Alpha beta gamma delta.", "Last."]
+    middle = paras[1]
+    assert "".join(s.text for s in middle.segments) == "Alpha beta gamma delta."
+    covered = {s.text: [p.iri for p in s.passages] for s in middle.segments}
+    assert covered == {"Alpha ": ["a"], "beta": ["a", "b"], " gamma": ["b"], " delta.": []}
+    assert [p.iri for p in middle.passages] == ["a", "b"]
+    assert not paras[0].in_report and middle.in_report
