@@ -430,7 +430,7 @@ def _quote(text: str) -> str:
 # --- statements grouped --------------------------------------------------------------------------
 
 GROUPS = (
-    ("What it is", ("rdf-syntax-ns#type", "skos/core#prefLabel", "skos/core#altLabel", "rdf-schema#label",
+    ("What it is", ("rdf-syntax-ns#type", "P2_has_type", "skos/core#prefLabel", "skos/core#altLabel", "rdf-schema#label",
                     "dc/terms/type", "org#classification", "skos/core#inScheme", "skos/core#definition",
                     "dc/terms/description", "skos/core#note", "rdf-schema#comment", "dc/terms/title")),
     ("When and where", ("P4_has_time-span", "P7_took_place_at", "P89_falls_within", "containsPlace",
@@ -438,6 +438,8 @@ GROUPS = (
     ("Who", ("P14_carried_out_by", "addressee", "sender", "recipient", "author", "creator", "translator",
              "publisher", "unitOf", "subOrganizationOf", "hasMember", "memberOf", "passed_by", "funder",
              "assertedBy")),
+    ("Why and in what context", ("P17_was_motivated_by", "P9i_forms_part_of", "P9_consists_of", "dc/terms/subject",
+                                 "concerns", "motive", "measure")),
     ("Figures", ("cube#", "ontology/kg#households", "ontology/kg#persons", "approximatePersons",
                  "laborersPerHousehold", "shareOfPersons", "statedAs", "epistemicMarker", "population",
                  "scopeNote")),
