@@ -1,0 +1,115 @@
+"""`kg validate` (issue 2): exit 0 on the build, 1 on violations, 2 on bad input with file and line; machine
+formats that parse."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from rdflib import Graph
+from rdflib.namespace import RDF, SH
+
+from kg.cli import main
+
+# One observation with its figure typed as a string and no data set, area, period, population or evidence.
+VIOLATING = """@prefix qb: <http://purl.org/linked-data/cube#> .
+@prefix kg: <https://kg.example.org/ontology/kg#> .
+<https://kg.example.org/id/observation/example> a qb:Observation ;
+    qb:measureType kg:persons ;
+    kg:persons "52014" .
+"""
+FOCUS = "https://kg.example.org/id/observation/example"
+
+
+@pytest.fixture()
+def kg_env(monkeypatch, settings):
+    monkeypatch.setenv("KG_DIST", str(settings.dist_dir))
+    monkeypatch.setenv("KG_ROOT", str(settings.root))
+    monkeypatch.delenv("KG_BASE_IRI", raising=False)
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    code = main(["validate", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_build_conforms(built, kg_env, capsys):
+    code, out, err = run(capsys)
+    assert code == 0, out + err
+    assert out.startswith("Conforms")
+
+
+def test_violating_file_exits_1_with_a_report_by_focus_node(tmp_path, kg_env, capsys):
+    path = tmp_path / "observation.ttl"
+    path.write_text(VIOLATING, encoding="utf-8")
+    code, out, _ = run(capsys, str(path))
+    assert code == 1
+    assert out.startswith("Does not conform")
+    assert FOCUS in out
+
+
+def test_json_format_parses(tmp_path, kg_env, capsys):
+    path = tmp_path / "observation.ttl"
+    path.write_text(VIOLATING, encoding="utf-8")
+    code, out, _ = run(capsys, str(path), "--format", "json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["conforms"] is False
+    found = {(r["focus"], r["path"], r["component"].rsplit("#", 1)[-1]) for r in report["results"]}
+    assert (FOCUS, "http://purl.org/linked-data/cube#dataSet", "MinCountConstraintComponent") in found
+    assert (FOCUS, "https://kg.example.org/ontology/kg#persons", "DatatypeConstraintComponent") in found
+
+
+def test_turtle_format_parses(tmp_path, kg_env, capsys):
+    path = tmp_path / "observation.ttl"
+    path.write_text(VIOLATING, encoding="utf-8")
+    code, out, _ = run(capsys, str(path), "--format", "turtle")
+    assert code == 1
+    g = Graph().parse(data=out, format="turtle")
+    report = next(g.subjects(RDF.type, SH.ValidationReport))
+    assert g.value(report, SH.conforms).toPython() is False
+    assert any(str(f) == FOCUS for f in g.objects(None, SH.focusNode))
+
+
+@pytest.mark.parametrize("name,text,line", [
+    ("broken.ttl", "@prefix ex: <http://example.org/> .\n\nex:a ex:b ex:c ;\n    ex:d .\n", 4),
+    ("broken.nt", "<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n"
+                  "<http://example.org/a> <http://example.org/b> \"unterminated .\n", 2),
+    ("broken.jsonld", '{\n  "@context": {"ex": "http://example.org/"},\n  "@id": "ex:a",\n  "ex:b": [1, 2,\n}\n', 5),
+], ids=["turtle", "n-triples", "json-ld"])
+def test_malformed_input_exits_2_with_file_and_line(tmp_path, kg_env, capsys, name, text, line):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, str(path))
+    assert code == 2
+    assert f"{path}:{line}" in err, err
+    assert out == ""
+
+
+def test_remote_json_ld_context_is_refused(tmp_path, kg_env, capsys):
+    path = tmp_path / "remote.jsonld"
+    path.write_text(json.dumps({"@context": "https://schema.org/", "@id": "http://example.org/a", "name": "x"}))
+    code, _, err = run(capsys, str(path))
+    assert code == 2
+    assert "remote JSON-LD context" in err
+
+
+def test_unknown_file_type_exits_2(tmp_path, kg_env, capsys):
+    path = tmp_path / "data.rdf"
+    path.write_text("<rdf:RDF/>")
+    code, _, err = run(capsys, str(path))
+    assert code == 2
+    assert "data.rdf" in err
+
+
+def test_the_command_line_exits_2_on_bad_input(tmp_path, settings):
+    """The installed entry point, in its own process, returns the same exit code."""
+    path = tmp_path / "broken.ttl"
+    path.write_text("<http://example.org/a> <http://example.org/b> .\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "kg.cli", "validate", str(path)], capture_output=True, text=True,
+                          env={"PATH": "", "KG_ROOT": str(settings.root), "KG_DIST": str(settings.dist_dir)})
+    assert proc.returncode == 2, proc.stderr
+    assert f"{path}:1" in proc.stderr
