@@ -27,7 +27,7 @@ async def home(request: Request, links: Links = Depends(links_for)) -> Response:
     extras = await home_extras(request, links)
     body = render(request, "home.html", links=links, build=state.build, iris=state.iris, settings=state.settings,
                   extras=extras)
-    return respond(request, body, fmt, vary="Accept, Accept-Language")
+    return respond(request, body, fmt, vary="Accept, Accept-Language", tag=extras["lang"])
 
 
 @router.api_route("/.well-known/void", methods=READ)

@@ -18,7 +18,7 @@ from ..sparql.formats import GRAPH, Format, by_suffix, offered
 from .links import Links, links_for
 from .render import Problem, alternates_header, choose, render, respond
 from .view import RDF_TYPE, Prop, construct, labels_of, select, to_value
-from .workbench import entity_extras, prefer_language
+from .workbench import entity_extras, language, prefer_language
 
 router = APIRouter()
 READ = ["GET", "HEAD", "OPTIONS"]
@@ -115,7 +115,9 @@ async def document(path: str, request: Request, links: Links = Depends(links_for
         body = await resource_page(request, iri, links, others)
     else:
         body = await construct(request, DOCUMENT, (("s", iri),), fmt.name)
-    return respond(request, body, fmt, headers=headers, vary="Accept, Accept-Language" if fmt.kind == "html" else "Accept")
+    if fmt.kind == "html":  # labels follow the reader's language: one ETag per language
+        return respond(request, body, fmt, headers=headers, vary="Accept, Accept-Language", tag=language(request))
+    return respond(request, body, fmt, headers=headers)
 
 
 def passage(text: str, start: int, end: int) -> dict:

@@ -161,7 +161,7 @@ async def reader(request: Request, links: Links = Depends(links_for)) -> Respons
         request, "reader.html", links=links, paragraphs=paragraphs, counts=counts, total=len(passages),
         source=source, lang=lang, languages=language_links(request, lang),
     )
-    return respond(request, body, fmt, vary="Accept, Accept-Language")
+    return respond(request, body, fmt, vary="Accept, Accept-Language", tag=lang)
 
 
 # --- languages -----------------------------------------------------------------------------------
