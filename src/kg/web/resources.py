@@ -200,6 +200,9 @@ async def resource_page(request: Request, iri: str, links: Links, others: list) 
             }
         )
     ev = await evidence(request, iri, links)
+    sources = await labels_of(request, {e["source"] for e in ev if e["source"]})
+    for e in ev:
+        e["source_label"] = sources.name(e["source"]) if e["source"] else None
     extras = await entity_extras(request, iri, links, labels.all(iri))
     title = extras["title"] or labels.name(iri) or iri
     return render(
