@@ -101,6 +101,14 @@ def test_row_cap_is_signalled(client, settings):
     assert csv.headers["kg-truncated"] and csv.text.count("\r\n") == settings.max_rows + 1
 
 
+def wait_busy(server) -> None:
+    """Until a worker is evaluating a query (so the test acts on a running query, not a starting one)."""
+    deadline = time.monotonic() + 30
+    while not server.engine.busy_pids():
+        assert time.monotonic() < deadline, "the runaway never started"
+        time.sleep(0.05)
+
+
 def test_runaway_does_not_delay_concurrent_ask(server, settings):
     """A query that would run far beyond 30 s is stopped at the limit; meanwhile an ASK answers fast."""
     outcome = {}
@@ -112,10 +120,7 @@ def test_runaway_does_not_delay_concurrent_ask(server, settings):
 
     thread = threading.Thread(target=runaway)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not server.engine.busy_pids():
-        assert time.monotonic() < deadline, "the runaway never started"
-        time.sleep(0.05)
+    wait_busy(server)
     timings = []
     for _ in range(5):
         started = time.monotonic()
@@ -140,10 +145,7 @@ def test_killed_worker_is_replaced(server, client):
 
     thread = threading.Thread(target=runaway)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not server.engine.busy_pids():
-        assert time.monotonic() < deadline, "the runaway never started"
-        time.sleep(0.05)
+    wait_busy(server)
     time.sleep(0.2)
     before = server.engine.pids()
     for pid in before:

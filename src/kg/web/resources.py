@@ -54,8 +54,15 @@ def split_suffix(path: str) -> tuple[str, Format | None]:
     return path, None
 
 
-async def _exists(request: Request, iri: str) -> bool:
-    return bool(await select(request, EXISTS, (("s", iri),)))
+async def _described(request: Request, iri: str) -> str:
+    """``iri`` if the dataset has a triple with it as subject or object, else 404."""
+    try:
+        NamedNode(iri)
+    except ValueError:
+        raise Problem(404, "not an IRI this dataset mints") from None
+    if not await select(request, EXISTS, (("s", iri),)):
+        raise Problem(404, f"<{iri}> is not described in this dataset")
+    return iri
 
 
 def _check_path(path: str) -> None:
@@ -76,13 +83,7 @@ async def named_graph(path: str, request: Request, links: Links = Depends(links_
 async def _see_other(area: str, path: str, request: Request, links: Links) -> Response:
     _check_path(path)
     stem, fmt = split_suffix(path)
-    iri = links.iri(area + stem)
-    try:
-        NamedNode(iri)
-    except ValueError:
-        raise Problem(404, "not an IRI this dataset mints") from None
-    if not await _exists(request, iri):
-        raise Problem(404, f"<{iri}> is not described in this dataset")
+    await _described(request, links.iri(area + stem))  # 404 unless the dataset describes it
     fmt = fmt or choose(request, GRAPH)
     location = links.url(f"doc/{area}{stem}.{fmt.suffix}")
     return Response(
@@ -98,13 +99,7 @@ async def document(path: str, request: Request, links: Links = Depends(links_for
     stem, fmt = split_suffix(path)
     if not (stem.startswith("id/") or stem.startswith("graph/")):
         raise Problem(404, "documents describe IRIs under /id/ and /graph/")
-    iri = links.iri(stem)
-    try:
-        NamedNode(iri)
-    except ValueError:
-        raise Problem(404, "not an IRI this dataset mints") from None
-    if not await _exists(request, iri):
-        raise Problem(404, f"<{iri}> is not described in this dataset")
+    iri = await _described(request, links.iri(stem))
     explicit = fmt is not None
     fmt = fmt or choose(request, GRAPH)
     others = [(links.url(f"doc/{stem}.{f.suffix}"), f) for f in offered(GRAPH) if f != fmt]
