@@ -32,7 +32,7 @@ FLAGS = [
     "--disable-sync",
 ]
 IN_CI = os.environ.get("CI") == "true"
-SHOT_HEIGHT = 4000
+SHOT_HEIGHT = 2400
 
 
 def _chromium() -> str | None:
@@ -68,9 +68,10 @@ def browser():
 class Watched:
     """A page with its console errors, uncaught exceptions and requests to other hosts recorded."""
 
-    def __init__(self, browser, origin: str, lang: str = "en-GB"):
+    def __init__(self, browser, origin: str, lang: str = "en-GB", context=None):
         self.origin = origin
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=lang)
+        self.own_context = context is None
+        self.context = context or new_context(browser, lang)
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.outside: list[str] = []
@@ -103,7 +104,22 @@ class Watched:
         return path
 
     def close(self) -> None:
-        self.context.close()
+        if self.own_context:
+            self.context.close()
+        else:
+            self.page.close()
+
+
+def new_context(browser, lang: str = "en-GB"):
+    return browser.new_context(viewport={"width": 1280, "height": 900}, locale=lang)
+
+
+@pytest.fixture(scope="module")
+def shared_context(browser):
+    """One context for the page-by-page checks (a context costs about half a second to make)."""
+    context = new_context(browser)
+    yield context
+    context.close()
 
 
 @pytest.fixture()
@@ -147,12 +163,15 @@ PAGES = [
 
 
 @pytest.mark.parametrize("name,path", PAGES, ids=[p[0] for p in PAGES])
-def test_page_loads_clean(watched, name, path):
-    w = watched()
-    w.goto(path)
-    w.page.wait_for_function("document.fonts.status === 'loaded'")
-    w.clean()
-    w.shot(f"page-{name}")
+def test_page_loads_clean(browser, shared_context, server, name, path):
+    w = Watched(browser, server.url, context=shared_context)
+    try:
+        w.goto(path)
+        w.page.wait_for_function("document.fonts.status === 'loaded'")
+        w.clean()
+        w.shot(f"page-{name}")
+    finally:
+        w.close()
 
 
 def test_home_page_has_counts_chart_timeline_and_citations(watched, server):
@@ -224,6 +243,7 @@ def test_editor_runs_an_example_and_shows_its_rows(watched, server):
     w.page.locator(f'#examples [data-open="{name}"]').click()
     active = w.page.locator(".tabsList .tab.active")
     assert query.title in active.inner_text()
+    assert w.page.locator('#example-header [data-field="question"]').inner_text() == query.question
     _run_active_tab(w)
     rows = w.page.locator(".tabPanel.active .yasr .dataTable tbody tr")
     assert rows.count() == len(golden)
@@ -261,8 +281,17 @@ def test_shared_link_restores_the_query(watched):
     assert restored == query.text
     _run_active_tab(other)
     other.shot("editor-shared-link")
-    w.clean()
-    other.clean()
+    # YASGUI's own share button (the query in the URL's fragment) restores it as well, with the tab's name
+    w.page.locator(".tabPanel.active .yasqe_share").click()
+    native = w.page.locator(".tabPanel.active .yasqe_sharePopup input").input_value()
+    assert native.startswith(w.origin + "/editor#query=")
+    third = watched()
+    third.goto(native.removeprefix(third.origin))
+    third.page.wait_for_selector("body[data-editor-ready=true]")
+    assert third.page.evaluate("window.kgYasgui.getTab().getQuery()") == query.text
+    assert third.page.evaluate("window.kgYasgui.getTab().getName()") == query.title
+    for page in (w, other, third):
+        page.clean()
 
 
 def test_examples_page_opens_each_query_in_the_editor(watched):

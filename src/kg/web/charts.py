@@ -123,7 +123,8 @@ def bar_panels(panels: list[Panel], title: str, width: int = 900, row: int = 22)
         bar_x = x0 + label_w + 6
         bar_max = panel_w - label_w - 6 - value_w
         peak = max((b.value for b in panel.bars), default=0) or 1
-        out.append(f'<text class="panel-title" x="{x0:.1f}" y="20">{escape(panel.title)}</text>')
+        heading = panel.title[:1].upper() + panel.title[1:]
+        out.append(f'<text class="panel-title" x="{x0:.1f}" y="20">{escape(heading)}</text>')
         for j, bar in enumerate(panel.bars):
             y = top + j * row
             w = max(1.0, bar.value / peak * bar_max)
@@ -133,7 +134,7 @@ def bar_panels(panels: list[Panel], title: str, width: int = 900, row: int = 22)
                 f'<a href="{escape(bar.href)}" class="{cls}">'
                 f"<title>{escape(bar.label)}: {_number(bar.value)} {escape(panel.title)}</title>"
                 f'<text class="bar-label" x="{bar_x - 6:.1f}" y="{y + row * 0.65:.1f}" text-anchor="end"{lang}>'
-                f"{escape(bar.label if len(bar.label) <= 30 else bar.label[:29] + '…')}</text>"
+                f"{escape(bar.label if len(bar.label) <= 26 else bar.label[:25] + '…')}</text>"
                 f'<rect x="{bar_x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row - 7}"></rect>'
                 f'<text class="bar-value" x="{bar_x + w + 4:.1f}" y="{y + row * 0.65:.1f}">{_number(bar.value)}</text>'
                 "</a>"

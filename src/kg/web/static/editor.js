@@ -141,6 +141,20 @@
   yasgui.on("tabSelect", function () { setTimeout(function () { watch(yasgui.getTab()); }, 0); });
   yasgui.on("queryResponse", function (_, tab) { watch(tab); setTimeout(function () { relink(tab.getYasr()); }, 0); });
 
+  // The header of the example shown in the current tab (question, what a row is, columns, note).
+  var header = document.getElementById("example-header");
+  function showHeader(tab) {
+    var ex = tab && cfg.examples.filter(function (e) { return e.title === tab.getName(); })[0];
+    header.hidden = !ex;
+    if (!ex) return;
+    header.querySelector('[data-field="question"]').textContent = ex.question;
+    header.querySelector('[data-field="row"]').textContent = ex.row;
+    header.querySelector('[data-field="columns"]').textContent = ex.columns.map(function (c) { return "?" + c; }).join(" ");
+    header.querySelector('[data-field="note"]').textContent = ex.note || "—";
+  }
+  yasgui.on("tabSelect", function (_, id) { setTimeout(function () { showHeader(yasgui.getTab(id)); }, 0); });
+  showHeader(yasgui.getTab());
+
   // The example catalog: each opens in a tab of its own (or is selected if already open).
   function openExample(name) {
     var ex = cfg.examples.filter(function (e) { return e.name === name; })[0];
@@ -150,6 +164,7 @@
     var tab = existing ? yasgui.selectTabId(existing.getId()) : yasgui.addTab(true, { name: ex.title, yasqe: { value: ex.text } });
     if (existing) tab.setQuery(ex.text);
     watch(tab);
+    showHeader(tab);
     document.querySelectorAll("#examples li").forEach(function (li) {
       li.classList.toggle("current", li.getAttribute("data-name") === name);
     });
