@@ -7,7 +7,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from kg.build import assemble
-from kg.iris import OA
+from kg.iris import OA, QB
 from kg.validate import validate_graph, violation_queries
 
 ID = Namespace("https://kg.example.org/id/")
@@ -34,36 +34,47 @@ def test_real_graph_returns_no_rows(graph, checks):
         assert list(graph.query(text)) == [], name
 
 
-# check file -> (triples that break it, the ?focus it must report)
+DS = ID["dataset/figures"]
+# check file -> (a small graph that breaks it, the (?focus, ?value) rows it must report, exactly)
 CASES = {
-    "blank-node-violation.rq": ([(J, SKOS.note, BNode("b1"))], BNode("b1")),
-    "dangling-reference-violation.rq": ([(J, SKOS.related, ID["place/atlantis"])], J),
-    "annotation-body-violation.rq": ([(ID["annotation/orphan"], RDF.type, OA.Annotation),
-                                      (ID["annotation/orphan"], OA.hasBody, ID["statement/missing"])],
-                                     ID["annotation/orphan"]),
-    "passage-without-annotation-violation.rq": ([(ID["passage/1-2"], RDF.type, OA.SpecificResource)], ID["passage/1-2"]),
+    "blank-node-violation.rq": ([(J, RDF.type, QB.Observation), (J, SKOS.note, BNode("b1")), (BNode("b1"), RDF.value, Literal("x"))],
+                                {(BNode("b1"), None)}),
+    "dangling-reference-violation.rq": ([(J, RDF.type, QB.Observation), (J, QB.dataSet, DS), (DS, RDF.type, QB.DataSet),
+                                         (J, SKOS.related, ID["place/atlantis"]),
+                                         (J, SKOS.note, Literal("https://kg.example.org/id/place/atlantis"))],
+                                        {(J, ID["place/atlantis"])}),
+    "annotation-body-violation.rq": ([(ID["annotation/a"], RDF.type, OA.Annotation), (ID["annotation/a"], OA.hasBody, J),
+                                      (J, RDF.type, QB.Observation),
+                                      (ID["annotation/b"], RDF.type, OA.Annotation), (ID["annotation/b"], OA.hasBody, ID["statement/missing"])],
+                                     {(ID["annotation/b"], ID["statement/missing"])}),
+    "passage-without-annotation-violation.rq": ([(ID["passage/1-2"], RDF.type, OA.SpecificResource),
+                                                 (ID["passage/3-4"], RDF.type, OA.SpecificResource),
+                                                 (ID["annotation/a"], RDF.type, OA.Annotation),
+                                                 (ID["annotation/a"], OA.hasTarget, ID["passage/3-4"])],
+                                                {(ID["passage/1-2"], None)}),
 }
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_check_finds_its_case(graph, checks, name):
-    """Run through kg.validate, as the build does: each row is a violation on its ?focus."""
-    triples, focus = CASES[name]
+def test_check_finds_its_case_and_nothing_else(checks, name):
+    triples, expected = CASES[name]
     g = Graph()
-    g += graph
     for t in triples:
+        g.add(t)
+    rows = {(row.focus, getattr(row, "value", None) if "value" in row.labels else None) for row in g.query(checks[name])}
+    assert rows == expected
+
+
+def test_a_row_is_a_violation_on_its_focus(checks):
+    """Run through kg.validate, as the build does: each row is a violation on its ?focus."""
+    name = "dangling-reference-violation.rq"
+    g = Graph()
+    for t in CASES[name][0]:
         g.add(t)
     report = validate_graph(g, Graph(), None, [(name, checks[name])])
     assert not report.conforms
-    assert str(focus) in {r.focus for r in report.results if r.component.endswith(name)}
+    assert [(r.focus, r.path, r.value) for r in report.results] == [(str(J), str(SKOS.related), str(ID["place/atlantis"]))]
 
 
 def test_every_check_has_a_case(checks):
     assert set(checks) == set(CASES)
-
-
-def test_literal_values_are_not_references(graph, checks):
-    g = Graph()
-    g += graph
-    g.add((J, SKOS.note, Literal("https://kg.example.org/id/place/atlantis")))
-    assert list(g.query(checks["dangling-reference-violation.rq"])) == []
