@@ -95,7 +95,7 @@ class Settings:
         return cls(
             root=root,
             base_iri=_base_iri(os.environ.get("KG_BASE_IRI", DEFAULT_BASE_IRI)),
-            dist=Path(dist_raw).resolve() if dist_raw else None,
+            dist=Path(dist_raw).absolute() if dist_raw else None,  # not resolve(): dist is a symlink that moves
             public_url=public,
             query_timeout=_float("KG_QUERY_TIMEOUT", 30.0, 0.1),
             max_rows=_int("KG_MAX_ROWS", 10_000),
