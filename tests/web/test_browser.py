@@ -265,6 +265,11 @@ def test_editor_runs_an_example_and_shows_its_rows(watched, server):
     w.clean()
 
 
+def _active_tab(w: Watched) -> tuple[str, str]:
+    """The query and the name of the editor's current tab."""
+    return w.page.evaluate("[window.kgYasgui.getTab().getQuery(), window.kgYasgui.getTab().getName()]")
+
+
 def test_shared_link_restores_the_query(watched):
     name = "02-totals-and-provincial-sums"
     query = next(q for q in load_catalog(ROOT) if q.name == name)
@@ -272,25 +277,22 @@ def test_shared_link_restores_the_query(watched):
     _open_editor(w)
     w.page.locator(f'#examples [data-open="{name}"]').click()
     w.page.locator("#share").click()
-    link = w.page.locator("#share-link").input_value()
-    assert link.startswith(w.origin + "/editor?query=")
-    other = watched()
-    other.goto(link.removeprefix(other.origin))
-    other.page.wait_for_selector("body[data-editor-ready=true]")
-    restored = other.page.evaluate("window.kgYasgui.getTab().getQuery()")
-    assert restored == query.text
-    _run_active_tab(other)
-    other.shot("editor-shared-link")
-    # YASGUI's own share button (the query in the URL's fragment) restores it as well, with the tab's name
+    ours = w.page.locator("#share-link").input_value()
+    assert ours.startswith(w.origin + "/editor?query=")
+    # YASGUI's own share button puts the query (and the tab's name) in the URL's fragment
     w.page.locator(".tabPanel.active .yasqe_share").click()
     native = w.page.locator(".tabPanel.active .yasqe_sharePopup input").input_value()
     assert native.startswith(w.origin + "/editor#query=")
-    third = watched()
-    third.goto(native.removeprefix(third.origin))
-    third.page.wait_for_selector("body[data-editor-ready=true]")
-    assert third.page.evaluate("window.kgYasgui.getTab().getQuery()") == query.text
-    assert third.page.evaluate("window.kgYasgui.getTab().getName()") == query.title
-    for page in (w, other, third):
+    opened = []
+    for link in (ours, native):
+        other = watched()
+        _open_editor(other, link.removeprefix(other.origin))
+        opened.append(other)
+    assert _active_tab(opened[0])[0] == query.text
+    assert _active_tab(opened[1]) == [query.text, query.title]
+    _run_active_tab(opened[0])
+    opened[0].shot("editor-shared-link")
+    for page in (w, *opened):
         page.clean()
 
 
@@ -301,7 +303,7 @@ def test_examples_page_opens_each_query_in_the_editor(watched):
     assert w.page.locator("section.example").count() == len(catalog)
     w.page.locator(f'[id="{catalog[2].name}"] a.open').click()
     w.page.wait_for_selector("body[data-editor-ready=true]")
-    assert w.page.evaluate("window.kgYasgui.getTab().getQuery()") == catalog[2].text
+    assert _active_tab(w)[0] == catalog[2].text
     w.clean()
 
 
