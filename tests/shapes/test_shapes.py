@@ -276,6 +276,11 @@ CASES = [
          **replaced(STMT["work-concluded-smoothly"], KG.assertedBy, AG["state-council"])),
     # --- resource.ttl ---------------------------------------------------------------------
     # (typed blank nodes: file case below)
+    Case("observation-type-dropped", "TypedResourceShape", J, {H(J, RDF.type, "MinCountConstraintComponent")},
+         remove=[(J, RDF.type, QB.Observation)]),
+    Case("event-type-dropped", "TypedResourceShape", EV["relocation-1959"],
+         {H(EV["relocation-1959"], RDF.type, "MinCountConstraintComponent")},
+         remove=[(EV["relocation-1959"], RDF.type, CRM.E7_Activity)]),
     # --- time-span.ttl --------------------------------------------------------------------
     Case("time-span-begin-wrong", "TimeSpanShape", TS["1958-12"],
          {H(TS["1958-12"], CRM.P82a_begin_of_the_begin, "SPARQLConstraintComponent", "TimeSpanBeginAgrees")},
@@ -440,6 +445,13 @@ CASES = [
     Case("distribution-media-type", "DistributionShape", URIRef(DATASET + "/distribution/dataset-nq"),
          {H(DATASET + "/distribution/dataset-nq", DCAT.mediaType, "PatternConstraintComponent")},
          **replaced(URIRef(DATASET + "/distribution/dataset-nq"), DCAT.mediaType, Literal("application/n-quads"))),
+    Case("class-partition-count-zero", "ClassPartitionShape", URIRef(DATASET + "/class/http---purl.org-linked-data-cube-Observation"),
+         {H(DATASET + "/class/http---purl.org-linked-data-cube-Observation", VOID.entities, "MinInclusiveConstraintComponent")},
+         **replaced(URIRef(DATASET + "/class/http---purl.org-linked-data-cube-Observation"), VOID.entities, Literal(0))),
+    Case("property-partition-without-property", "PropertyPartitionShape",
+         URIRef(DATASET + "/property/https---kg.example.org-ontology-kg-persons"),
+         {H(DATASET + "/property/https---kg.example.org-ontology-kg-persons", VOID.property, "MinCountConstraintComponent")},
+         remove=[(URIRef(DATASET + "/property/https---kg.example.org-ontology-kg-persons"), VOID.property, None)]),
     Case("figures-without-structure", "FiguresDataSetShape", ID["dataset/figures"],
          {H(ID["dataset/figures"], QB.structure, "MinCountConstraintComponent")},
          remove=[(ID["dataset/figures"], QB.structure, None)]),
