@@ -30,10 +30,8 @@ def copy_repo(dest: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def first(tmp_path_factory) -> Settings:
-    dist = tmp_path_factory.mktemp("a") / "dist"
-    settings = Settings(root=ROOT, dist=dist)
-    build(settings)
+def first(settings, built) -> Settings:
+    """The session's validated build (tests/conftest.py)."""
     return settings
 
 
@@ -51,8 +49,10 @@ def test_build_writes_every_file(first):
 
 
 def test_two_builds_are_byte_identical_across_processes(first, tmp_path):
+    # another process with another hash seed; validation is skipped there (it writes nothing)
     env = {**os.environ, "KG_DIST": str(tmp_path / "dist"), "PYTHONHASHSEED": "4242"}
-    subprocess.run([sys.executable, "-m", "kg.cli", "build"], check=True, env=env, capture_output=True)
+    code = "from kg.build import build; from kg.config import Settings; build(Settings.from_env(), validate=False)"
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, capture_output=True)
     for name in FILES:
         assert (tmp_path / "dist" / name).read_bytes() == (first.dist_dir / name).read_bytes(), name
 
@@ -144,7 +144,7 @@ def test_no_authoring_shorthand_survives(first):
 def test_failed_build_leaves_last_good_dist(tmp_path):
     root = copy_repo(tmp_path / "repo")
     settings = Settings(root=root, dist=tmp_path / "dist")
-    build(settings)
+    build(settings, validate=False)
     before = {n: (settings.dist_dir / n).read_bytes() for n in FILES}
     target = os.readlink(settings.dist_dir)
     figures = root / "data/statements/assertions/figures.ttl"
@@ -173,9 +173,26 @@ def test_syntax_error_in_statements_names_the_file(tmp_path):
 
 
 def test_base_iri_is_one_setting(tmp_path):
+    # validation under another base is tests/shapes/test_rebase.py's concern
     settings = Settings(root=ROOT, dist=tmp_path / "dist", base_iri="http://example.net/data/")
-    build(settings)
+    build(settings, validate=False)
     nq = (tmp_path / "dist" / "dataset.nq").read_text()
     assert "https://kg.example.org/" not in nq
     assert "<http://example.net/data/id/place/jilin>" in nq
     assert URIRef("http://example.net/data/graph/assertions").n3() in nq
+
+
+def test_shacl_violation_fails_the_build_with_a_readable_report(tmp_path):
+    root = copy_repo(tmp_path / "repo")
+    figures = root / "data/statements/assertions/figures.ttl"
+    text = figures.read_text()
+    assert "kg:persons 540 ;" in text
+    figures.write_text(text.replace("kg:persons 540 ;", "kg:persons 541 ;"))
+    with pytest.raises(BuildError) as err:
+        build(Settings(root=root, dist=tmp_path / "dist"))
+    report = str(err.value)
+    assert "SHACL validation failed" in report
+    assert "id/observation/sent-1959-inner-mongolia-persons" in report
+    assert 'passage: "or 540 people"' in report  # the source passage, to compare by eye
+    assert "id/observation/sent-1959-total-persons" in report  # the sum no longer holds
+    assert not (tmp_path / "dist").exists()
