@@ -274,6 +274,15 @@ CASES = [
     Case("claim-unknown-agent", "ClaimShape", STMT["work-concluded-smoothly"],
          {H(STMT["work-concluded-smoothly"], KG.assertedBy, "InConstraintComponent")},
          **replaced(STMT["work-concluded-smoothly"], KG.assertedBy, AG["state-council"])),
+    Case("claim-stance-dropped", "ClaimShape", DOC["report-zh"],
+         {H(DOC["report-zh"], KG.assertedBy, "SPARQLConstraintComponent", "ClaimPassageHasItsAgent")},
+         remove=[(DOC["report-zh"], KG.assertedBy, MINISTRY)]),
+    Case("claim-sic-marker-dropped", "ClaimShape", J,
+         {H(J, KG.epistemicMarker, "SPARQLConstraintComponent", "ClaimMarkersTheQuoteSignals")},
+         remove=[(J, KG.epistemicMarker, CPT["marker-sic"])]),
+    Case("claim-hedge-marker-dropped", "ClaimShape", VILLAGES,
+         {H(VILLAGES, KG.epistemicMarker, "SPARQLConstraintComponent", "ClaimMarkersTheQuoteSignals")},
+         remove=[(VILLAGES, KG.epistemicMarker, CPT["marker-hedge"])]),
     # --- resource.ttl ---------------------------------------------------------------------
     # (typed blank nodes: file case below)
     Case("observation-type-dropped", "TypedResourceShape", J, {H(J, RDF.type, "MinCountConstraintComponent")},
@@ -352,6 +361,9 @@ CASES = [
     Case("event-group-outside-scheme", "NationalityStatusConceptShape", EV["relocation-1959"],
          {H(EV["relocation-1959"], KG.concernsGroup, "NodeConstraintComponent")},
          add=[(EV["relocation-1959"], KG.concernsGroup, CPT["worker"])], run="ActivityShape"),
+    Case("dated-event-without-time-span", "ActivityShape", EV["dprk-delegation-visit-1958"],
+         {H(EV["dprk-delegation-visit-1958"], CRM["P4_has_time-span"], "SPARQLConstraintComponent", "DatedQuoteHasTimeSpan")},
+         remove=[(EV["dprk-delegation-visit-1958"], CRM["P4_has_time-span"], None)]),
     Case("translation-without-source", "TranslationActivityShape", EV["translation"],
          {H(EV["translation"], PROV.used, "MinCountConstraintComponent")}, remove=[(EV["translation"], PROV.used, None)]),
     # --- organization.ttl -----------------------------------------------------------------
