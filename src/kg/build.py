@@ -33,12 +33,7 @@ class Built:
     evidence: EvidenceReport
 
     def dataset(self) -> Dataset:
-        ds = Dataset()
-        for name, g in self.graphs.items():
-            target = ds.graph(self.iris.graph(name))
-            for t in g:
-                target.add(t)
-        return ds
+        return _dataset(self.iris, self.graphs)
 
     def union(self) -> Graph:
         u = Graph()
@@ -120,7 +115,7 @@ def assemble(settings: Settings) -> Built:
         raise BuildError("\n".join(f"- {e}" for e in errors))
     content_nq = dumps.canonical_nquads(_dataset(iris, graphs))
     version = dumps.sha256_bytes(content_nq.encode("utf-8"))[:16]
-    graphs["metadata"] = metadata.describe(iris, version, graphs, inputs.ontology)
+    graphs["metadata"] = metadata.describe(iris, version, graphs)
     assert set(graphs) == set(GRAPHS)
     return Built(iris, graphs, inputs.ontology, inputs.shapes, version, report)
 

@@ -69,7 +69,7 @@ def add_project_and_text(g: Graph, iris: Iris, source: SourceText, text: URIRef)
         f"{source.report_start}, the archive's record page is everything before it.", lang="en")))
 
 
-def describe(iris: Iris, version: str, content: dict[str, Graph], ontology: Graph) -> Graph:
+def describe(iris: Iris, version: str, content: dict[str, Graph]) -> Graph:
     """The metadata graph: the dataset, its named graphs as subsets, partitions, dumps, endpoint."""
     g = Graph()
     d = iris.dataset

@@ -270,23 +270,18 @@ def cli_validate(settings: Settings, files: list[str], fmt: str, shapes_file: st
     except (authored.AuthoredError, OSError) as err:
         print(f"kg validate: bad shapes file: {err}", file=sys.stderr)
         return 2
-    iris = Iris(settings.base_iri)
-    if files:
-        try:
-            data = read_files([Path(f) for f in files])
-        except InputError as err:
-            print(f"kg validate: {err}", file=sys.stderr)
-            return 2
-        ontology = authored.parse_turtle(settings.root / authored.ONTOLOGY, iris)
-        checks = violation_queries(settings)
-    else:
+    if not files:
         nq = settings.dist_dir / "dataset.nq"
         if not nq.is_file():
             print(f"kg validate: no build at {nq}; run `kg build` first or name files", file=sys.stderr)
             return 2
-        data = read_files([nq])
-        ontology = authored.parse_turtle(settings.root / authored.ONTOLOGY, iris)
-        checks = violation_queries(settings)
+    try:
+        data = read_files([Path(f) for f in files] if files else [settings.dist_dir / "dataset.nq"])
+    except InputError as err:
+        print(f"kg validate: {err}", file=sys.stderr)
+        return 2
+    ontology = authored.parse_turtle(settings.root / authored.ONTOLOGY, Iris(settings.base_iri))
+    checks = violation_queries(settings)
     report = validate_graph(data, shapes, ontology, checks)
     if fmt == "json":
         sys.stdout.write(report.json())
