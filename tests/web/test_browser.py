@@ -13,8 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from urllib.parse import quote
-
 import httpx
 import pytest
 
@@ -152,6 +150,7 @@ PAGES = [
     ("examples", "/examples"),
     ("place-jilin", "/id/place/jilin"),
     ("place-jilin-zh", "/doc/id/place/jilin?lang=zh-Hans"),
+    ("place-south-hwanghae-ko", "/doc/id/place/south-hwanghae?lang=ko"),
     ("event-relocation", "/id/event/relocation-1959"),
     ("observation", "/id/observation/sent-1959-jilin-households"),
     ("sic", "/id/annotation/sic"),
@@ -213,8 +212,8 @@ def test_chinese_and_korean_render_with_served_fonts(watched):
     w.page.wait_for_function("document.fonts.status === 'loaded'")
     assert w.page.evaluate("document.fonts.check('16px \"Noto Sans SC\"', '吉林省')")
     assert any("/vendor/noto-sans-sc/files/" in u for u in fonts), fonts
-    w.goto("/doc/id/place/jilin?lang=ko")
-    assert w.page.locator("h1").get_attribute("lang") == "ko"
+    w.goto("/doc/id/place/south-hwanghae?lang=ko")
+    assert w.page.locator("h1").inner_text() == "황해남도" and w.page.locator("h1").get_attribute("lang") == "ko"
     w.page.wait_for_function("document.fonts.status === 'loaded'")
     assert any("/vendor/noto-sans-kr/files/" in u for u in fonts), fonts
     w.clean()
@@ -366,10 +365,3 @@ def test_clicking_marked_text_selects_its_passage(watched):
     assert w.page.url.endswith("#" + ids[-1])
     assert w.page.locator(f'li.note.current[data-p="{ids[-1]}"]').count() == 1
     w.clean()
-
-
-def test_cite_endpoint_formats(server):
-    r = httpx.get(server.url + "/cite?format=csl-json&iri=" + quote("https://kg.example.org/id/place/jilin", safe=""))
-    assert r.status_code == 200 and r.json()[0]["URL"] == "https://kg.example.org/id/place/jilin"
-    assert httpx.get(server.url + "/cite?format=ris").status_code == 400
-    assert httpx.get(server.url + "/cite?iri=" + quote("https://kg.example.org/id/place/atlantis", safe="")).status_code == 404

@@ -96,3 +96,49 @@ def test_reader_segments_cover_overlapping_passages_exactly():
     assert covered == {"Alpha ": ["a"], "beta": ["a", "b"], " gamma": ["b"], " delta.": []}
     assert [p.iri for p in middle.passages] == ["a", "b"]
     assert not paras[0].in_report and middle.in_report
+
+
+# --- routes over the real socket --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path,status",
+    [
+        ("/vendor/yasgui/yasgui.min.js", 200),
+        ("/vendor/noto-sans-sc/400.css", 200),
+        ("/vendor/yasgui/..%2F..%2F..%2Fpackage.json", 404),
+        ("/vendor/yasgui/../../../../pyproject.toml", 404),
+        ("/vendor/noto-sans-sc/package.json", 404),  # only .js, .css, fonts and maps
+        ("/vendor/lodash/lodash.js", 404),  # only the packages we serve
+    ],
+)
+def test_vendor_serves_only_the_allowed_files(client, path, status):
+    r = client.get(path)
+    assert r.status_code == status, r.text[:200]
+    if status == 200:
+        assert r.headers["content-type"].startswith(("text/javascript", "text/css"))
+
+
+def test_editor_prefixes_are_ours(client, server):
+    assert client.get("/editor/prefixes.json").json() == server.app.state.prefixes
+
+
+def test_cite_formats_and_refusals(client):
+    from urllib.parse import quote
+
+    r = client.get("/cite?format=csl-json&iri=" + quote("https://kg.example.org/id/place/jilin", safe=""))
+    assert r.status_code == 200 and r.json()[0]["URL"] == "https://kg.example.org/id/place/jilin"
+    assert client.get("/cite").text.startswith("@dataset{")
+    assert client.get("/cite?format=ris").status_code == 400
+    assert client.get("/cite?iri=" + quote("https://kg.example.org/id/place/atlantis", safe="")).status_code == 404
+    assert client.get("/cite?iri=" + quote("https://elsewhere.example/x", safe="")).status_code == 404
+
+
+def test_entity_page_labels_follow_the_language(client):
+    zh = client.get("/doc/id/place/jilin.html", headers={"Accept-Language": "zh-CN"})
+    en = client.get("/doc/id/place/jilin.html", headers={"Accept-Language": "fr, en;q=0.5"})
+    ko = client.get("/doc/id/place/south-hwanghae.html?lang=ko", headers={"Accept-Language": "zh-CN"})
+    fallback = client.get("/doc/id/place/jilin.html?lang=ko")  # no Korean label for a Chinese province: English
+    assert "<title>吉林省" in zh.text and "<title>Jilin Province" in en.text and "<title>황해남도" in ko.text
+    assert "<title>Jilin Province" in fallback.text
+    assert "Accept-Language" in zh.headers["vary"] and zh.headers["etag"] != en.headers["etag"]
