@@ -142,3 +142,24 @@ def test_entity_page_labels_follow_the_language(client):
     assert "<title>吉林省" in zh.text and "<title>Jilin Province" in en.text and "<title>황해남도" in ko.text
     assert "<title>Jilin Province" in fallback.text
     assert "Accept-Language" in zh.headers["vary"] and zh.headers["etag"] != en.headers["etag"]
+
+
+@pytest.mark.parametrize(
+    "path,bars,highlighted",
+    [
+        ("/doc/id/dataset/figures.html", 8, 0),
+        ("/doc/id/place/jilin.html", 8, 2),  # households and persons of Jilin
+        ("/doc/id/observation/sent-1959-liaoning-persons.html", 8, 1),
+        ("/doc/id/place/south-hwanghae.html", 0, 0),  # a destination: no provincial figures of its own
+    ],
+)
+def test_province_chart_on_the_pages_it_concerns(client, path, bars, highlighted):
+    page = client.get(path, headers={"Accept": "text/html"}).text
+    assert page.count('class="bar"') + page.count('class="bar highlight"') == bars
+    assert page.count('class="bar highlight"') == highlighted
+
+
+def test_event_page_timeline_highlights_the_event_at_its_precision(client):
+    page = client.get("/doc/id/event/relocation-1959.html", headers={"Accept": "text/html"}).text
+    highlighted = re.findall(r'<a href="[^"]*" class="event highlight" data-precision="([a-z/]+)" data-edtf="([^"]+)"', page)
+    assert ("month", "1959-02/1959-04") in highlighted

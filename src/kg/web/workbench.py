@@ -20,7 +20,7 @@ from pyoxigraph import NamedNode
 
 from ..catalog import CatalogError, load_catalog
 from . import citation
-from .charts import bar_panels, province_figures
+from .charts import POPULATION, bar_panels, province_figures
 from .i18n import OFFERED, choose_language, pick_label, prefer
 from .links import Links, links_for
 from .reader import passages_of, segment, source_text
@@ -31,6 +31,7 @@ from .view import labels_of, select
 router = APIRouter()
 READ = ["GET", "HEAD", "OPTIONS"]
 TEXT_PATH = "id/text/report-114177"
+FIGURES_DATASET = "id/dataset/figures"  # the Data Cube: its page shows the province chart
 
 # Browser packages served under /vendor/<name>/: the folder inside node_modules and the files allowed.
 VENDOR = {
@@ -397,7 +398,8 @@ async def entity_extras(request: Request, iri: str, links: Links, labels: list[t
     events = await dated_events(request, links, lang, related_to=iri)
     figures = await province_figures(request, links, lang, highlight=iri)
     chart = ""
-    if figures and (iri in figures.areas or any(b.href == links.href(iri) for p in figures.panels for b in p.bars)):
+    charted = {links.iri(FIGURES_DATASET), links.iri(POPULATION)} | figures.areas if figures else set()
+    if figures and (iri in charted or any(b.href == links.href(iri) for p in figures.panels for b in p.bars)):
         for panel in figures.panels:
             for bar in panel.bars:
                 bar.highlight = bar.highlight or bar.href == links.href(iri)
