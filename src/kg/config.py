@@ -77,6 +77,7 @@ class Settings:
     workers: int = 2  # query worker processes
     store_dir: Path | None = None  # where the on-disk query store is kept (default ~/.cache/kg/stores)
     worker_memory_mb: int = 4096  # address space per query worker; a query needing more stops it (HTTP 503)
+    max_per_client: int = 8  # requests of one client address in flight at once; more get HTTP 429
 
     @property
     def dist_dir(self) -> Path:
@@ -104,4 +105,5 @@ class Settings:
             workers=_int("KG_WORKERS", 2),
             store_dir=Path(os.environ["KG_STORE_DIR"]).resolve() if os.environ.get("KG_STORE_DIR") else None,
             worker_memory_mb=_int("KG_WORKER_MEMORY_MB", 4096, 512),
+            max_per_client=_int("KG_MAX_PER_CLIENT", 8),
         )

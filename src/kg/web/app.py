@@ -26,6 +26,7 @@ from ..sparql.protocol import ProtocolError
 from ..sparql.workers import Engine, EngineError, start_pool
 from ..store import BuildInfo, read_build
 from . import dumps, pages, resources, sparql, vocab, workbench
+from .admission import AdmissionControl
 from .render import Problem, templates
 
 CORS = {"Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
@@ -95,6 +96,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     _install_errors(app)
     _install_cors(app)
+    app.add_middleware(AdmissionControl, max_per_client=settings.max_per_client)  # outermost: refuses first
     return app
 
 

@@ -27,6 +27,8 @@ LIMITS = (
     ("workers", "workers", "integer", "query worker processes (KG_WORKERS)"),
     ("workerMemoryMB", "worker_memory_mb", "integer", "address space of one query worker in MB "
      "(KG_WORKER_MEMORY_MB); a query that needs more stops its worker and is answered with HTTP 503"),
+    ("maxPerClient", "max_per_client", "integer", "requests of one client address in flight at once "
+     "(KG_MAX_PER_CLIENT); more are answered at once with HTTP 429 and Retry-After"),
 )
 
 
