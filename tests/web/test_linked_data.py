@@ -23,6 +23,15 @@ def test_303_to_the_negotiated_document(client, server, fmt):
     assert r.headers["vary"] == "Accept"
 
 
+def test_303_keeps_the_language_choice(client, server):
+    """Issue 6: ?lang= picks the labels' language; the redirect must not drop it."""
+    r = client.get(f"/{PERSON}?lang=zh-Hans", headers={"Accept": "text/html"})
+    assert r.status_code == 303
+    assert r.headers["location"] == f"{server.url}/doc/{PERSON}.html?lang=zh-Hans"
+    page = client.get(r.headers["location"])
+    assert "姬鹏飞" in page.text.split("<h1", 1)[1].split("</h1>", 1)[0]
+
+
 @pytest.mark.parametrize("fmt", [f for f in offered(GRAPH) if f.kind == "rdf"], ids=lambda f: f.name)
 def test_document_in_every_rdf_format(client, settings, fmt):
     r = client.get(f"/doc/{PERSON}.{fmt.suffix}")

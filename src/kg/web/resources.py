@@ -10,6 +10,8 @@ their documents in ``vocab.py``. Unknown IRIs are 404.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pyoxigraph import Literal, NamedNode
@@ -86,6 +88,8 @@ async def _see_other(area: str, path: str, request: Request, links: Links) -> Re
     await _described(request, links.iri(area + stem))  # 404 unless the dataset describes it
     fmt = fmt or choose(request, GRAPH)
     location = links.url(f"doc/{area}{stem}.{fmt.suffix}")
+    if "lang" in request.query_params:  # the reader's language choice survives the redirect
+        location += "?" + urlencode({"lang": request.query_params["lang"]})
     return Response(
         status_code=303,
         headers={"Location": location, "Vary": "Accept", "Cache-Control": "public, max-age=300"},
