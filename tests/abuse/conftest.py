@@ -76,6 +76,7 @@ def settings(tmp_path_factory) -> Settings:
         query_timeout=QUERY_TIMEOUT,
         workers=2,
         max_per_client=8,
+        worker_memory_mb=1024,  # a memory-hungry query stops its worker early
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # rdflib's own deprecations in the build

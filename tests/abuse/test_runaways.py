@@ -1,0 +1,78 @@
+"""Runaway queries: cartesian products, unbounded property paths, huge GROUP BY and ORDER BY, catastrophic
+regular expressions, memory hogs; one at a time and from several clients at once. Each is stopped at the
+wall-clock or memory limit (503 naming it) or answered; none outlives the limit; the server recovers."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.usefixtures("nothing_written")
+
+ALL = "?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o"
+RUNAWAYS = {
+    "cartesian-count": f"SELECT (COUNT(*) AS ?x) WHERE {{ {ALL} }}",
+    "cartesian-distinct": "SELECT DISTINCT ?a ?d ?g ?j WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } LIMIT 10",
+    "property-path-star": "SELECT (COUNT(*) AS ?x) WHERE { ?s (<http://x/>|!<http://x/>)* ?o . ?t ?u ?v }",
+    "property-path-inverse": "SELECT (COUNT(*) AS ?x) WHERE { ?s (!<http://x/>|^!<http://x/>)+ ?o . ?p ?q ?r }",
+    "group-by-huge": "SELECT ?a ?d ?g (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } GROUP BY ?a ?d ?g",
+    "order-by-huge": "SELECT ?a ?d ?g WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i LIMIT 1",
+    "regex-catastrophic": 'SELECT (COUNT(*) AS ?x) WHERE { ?s ?p ?o . ?t ?u ?v . '
+                          'FILTER(REGEX(CONCAT(STR(?o), STR(?v), "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!"), "^(a+)+$|(.*a){20}")) }',
+    "group-concat-memory": "SELECT (GROUP_CONCAT(CONCAT(STR(?c), STR(?f), STR(?i)); separator='|') AS ?x) "
+                           "WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+    "construct-huge": f"CONSTRUCT {{ ?a ?b ?o }} WHERE {{ ?a ?b ?c . ?d ?e ?o . ?g ?h ?i }}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(RUNAWAYS))
+def test_runaway_is_stopped(client, settings, unharmed, name):
+    started = time.monotonic()
+    r = client.get("/sparql", params={"query": RUNAWAYS[name]}, timeout=60)
+    took = time.monotonic() - started
+    assert r.status_code in (200, 503), (name, r.status_code, r.text[:200])
+    if r.status_code == 503:
+        assert "KG_QUERY_TIMEOUT" in r.text or "KG_WORKER_MEMORY_MB" in r.text, r.text
+    else:  # it finished within the limits (row cap or a fast engine): the answer must be well-formed
+        assert r.headers["content-type"].startswith(("application/sparql-results+json", "text/turtle"))
+    assert took < settings.query_timeout + 5, f"{name} took {took:.1f} s"
+
+
+def test_concurrent_runaways_from_several_clients(server, settings, unharmed):
+    """Six clients (six loopback addresses) each start two runaways at once. Every one is answered within
+    the bound the pool gives (each waits at most one limit for a worker, then runs at most one limit);
+    files are served at their usual speed meanwhile; afterwards the workers are all back."""
+    names = sorted(RUNAWAYS)
+    results: list[tuple[int, float]] = []
+    lock = threading.Lock()
+
+    def client_run(k: int) -> None:
+        transport = httpx.HTTPTransport(local_address=f"127.0.0.{20 + k // 2}")
+        with httpx.Client(base_url=server.url, timeout=60, transport=transport) as c:
+            started = time.monotonic()
+            r = c.get("/sparql", params={"query": RUNAWAYS[names[k % len(names)]]})
+            with lock:
+                results.append((r.status_code, time.monotonic() - started))
+
+    threads = [threading.Thread(target=client_run, args=(k,)) for k in range(12)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    file_times = []
+    for _ in range(10):
+        started = time.monotonic()
+        assert httpx.get(server.url + "/static/style.css", timeout=10).status_code == 200
+        file_times.append(time.monotonic() - started)
+    for t in threads:
+        t.join(timeout=120)
+    assert len(results) == 12
+    assert all(status in (200, 503) for status, _ in results), results
+    assert max(took for _, took in results) < 2 * settings.query_timeout + 5, results
+    assert max(file_times) < 1.0, file_times
+    deadline = time.monotonic() + 10
+    while len(server.engine.pids()) != settings.workers or server.engine.busy_pids():
+        assert time.monotonic() < deadline, "the pool did not recover its workers"
+        time.sleep(0.1)
