@@ -65,6 +65,8 @@ async def vendor(package: str, path: str, request: Request) -> Response:
     root = (node_modules(request) / VENDOR[package]).resolve()
     if not root.is_dir():
         raise Problem(404, f"{VENDOR[package]} is not installed: run `make setup` (npm ci)")
+    if "\x00" in path:  # a NUL byte cannot name a file (and makes resolve() raise)
+        raise Problem(404, f"nothing is published at /vendor/{package}/{path[:200]!r}")
     target = (root / path).resolve()
     if root not in target.parents or target.suffix not in VENDOR_SUFFIXES or not target.is_file():
         raise Problem(404, f"nothing is published at /vendor/{package}/{path[:200]}")
