@@ -35,7 +35,11 @@ async def ontology_version(request: Request, version: str, links: Links = Depend
         stem, suffix = version, None
     graph = NamedNode(links.iri("ontology/kg"))
     held = [q.object for q in request.app.state.vocab.quads_for_pattern(graph, NamedNode(OWL + "versionIRI"), None, graph)]
-    if NamedNode(links.iri("ontology/kg/" + stem)) not in held:
+    try:
+        asked = NamedNode(links.iri("ontology/kg/" + stem))
+    except ValueError:  # not even an IRI (a backslash, a space): no version of ours
+        asked = None
+    if asked not in held:
         raise Problem(404, f"this build holds ontology version {', '.join(h.value for h in held) or 'none'}")
     return await _vocab_document(request, links, "ontology/kg/" + stem, "ontology.ttl", suffix, "ontology.html",
                                  graph_path="ontology/kg")
