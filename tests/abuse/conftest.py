@@ -39,9 +39,10 @@ def free_port() -> int:
 class Serving:
     """``create_app(settings)`` served by uvicorn in a thread, for a ``with`` block."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, **shared):
+        """``shared``: create_app's engine= and build= to serve another build through a running pool."""
         self.settings = settings
-        self.app = create_app(settings)
+        self.app = create_app(settings, **shared)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(server_config(self.app, settings, "127.0.0.1", self.port, "warning"))
@@ -239,3 +240,9 @@ def canary(tmp_path):
 def witness_kinds():
     """The witness classes themselves, for the tests that prove they notice what they should."""
     return Listener, Canary
+
+
+@pytest.fixture()
+def serving_kind():
+    """The Serving class, for tests that serve a build of their own."""
+    return Serving
