@@ -162,16 +162,24 @@ def violation_queries(settings: Settings) -> list[tuple[str, str]]:
 
 
 def _run_checks(data: Graph, checks: list[tuple[str, str]]) -> list[Result]:
-    """Each row of a violation query is a violation; its ?focus (or first column) names the node."""
+    """Each row of a violation query is a violation; its ?focus (or first column) names the node.
+
+    The queries run in pyoxigraph (one store for all of them): full scans with filters, which rdflib's
+    engine takes seconds over (about 9 s for the four checks on the built graph, under 1 s here).
+    """
+    if not checks:
+        return []
+    store = shacl_sparql.load_store(data)
     results = []
     for name, text in checks:
-        for row in data.query(text):
-            d = row.asdict()
+        solutions = store.query(text)
+        names = [v.value for v in solutions.variables]
+        for row in solutions:
+            d = {n: row[n].value for n in names if row[n] is not None}
             focus = d.get("focus", next(iter(d.values()), None))
-            message = str(d.get("message", f"{name} returned this row"))
-            results.append(Result(str(focus), str(d["path"]) if "path" in d else None,
-                                  f"{CHECK_SOURCE}/{name}", str(SH.Violation), message, None,
-                                  str(d["value"]) if "value" in d else None))
+            message = d.get("message", f"{name} returned this row")
+            results.append(Result(str(focus), d.get("path"), f"{CHECK_SOURCE}/{name}", str(SH.Violation), message,
+                                  None, d.get("value")))
     return results
 
 
