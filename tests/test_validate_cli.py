@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from rdflib import Graph
@@ -14,12 +15,7 @@ from rdflib.namespace import RDF, SH
 from kg.cli import main
 
 # One observation with its figure typed as a string and no data set, area, period, population or evidence.
-VIOLATING = """@prefix qb: <http://purl.org/linked-data/cube#> .
-@prefix kg: <https://kg.example.org/ontology/kg#> .
-<https://kg.example.org/id/observation/example> a qb:Observation ;
-    qb:measureType kg:persons ;
-    kg:persons "52014" .
-"""
+VIOLATING = Path(__file__).parent / "fixtures" / "shapes" / "validate" / "violating-observation.ttl"
 FOCUS = "https://kg.example.org/id/observation/example"
 
 
@@ -42,19 +38,15 @@ def test_the_build_conforms(built, kg_env, capsys):
     assert out.startswith("Conforms")
 
 
-def test_violating_file_exits_1_with_a_report_by_focus_node(tmp_path, kg_env, capsys):
-    path = tmp_path / "observation.ttl"
-    path.write_text(VIOLATING, encoding="utf-8")
-    code, out, _ = run(capsys, str(path))
+def test_violating_file_exits_1_with_a_report_by_focus_node(kg_env, capsys):
+    code, out, _ = run(capsys, str(VIOLATING))
     assert code == 1
     assert out.startswith("Does not conform")
     assert FOCUS in out
 
 
-def test_json_format_parses(tmp_path, kg_env, capsys):
-    path = tmp_path / "observation.ttl"
-    path.write_text(VIOLATING, encoding="utf-8")
-    code, out, _ = run(capsys, str(path), "--format", "json")
+def test_json_format_parses(kg_env, capsys):
+    code, out, _ = run(capsys, str(VIOLATING), "--format", "json")
     assert code == 1
     report = json.loads(out)
     assert report["conforms"] is False
@@ -63,10 +55,8 @@ def test_json_format_parses(tmp_path, kg_env, capsys):
     assert (FOCUS, "https://kg.example.org/ontology/kg#persons", "DatatypeConstraintComponent") in found
 
 
-def test_turtle_format_parses(tmp_path, kg_env, capsys):
-    path = tmp_path / "observation.ttl"
-    path.write_text(VIOLATING, encoding="utf-8")
-    code, out, _ = run(capsys, str(path), "--format", "turtle")
+def test_turtle_format_parses(kg_env, capsys):
+    code, out, _ = run(capsys, str(VIOLATING), "--format", "turtle")
     assert code == 1
     g = Graph().parse(data=out, format="turtle")
     report = next(g.subjects(RDF.type, SH.ValidationReport))
