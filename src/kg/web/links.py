@@ -14,6 +14,8 @@ from fastapi import Request
 
 from ..config import Settings
 
+LINK_SCHEMES = ("http", "https", "urn", "mailto")  # the schemes an IRI from the data may be linked with
+
 
 @dataclass(frozen=True)
 class Links:
@@ -21,9 +23,12 @@ class Links:
     origin: str  # e.g. http://127.0.0.1:8000 (no trailing slash)
 
     def href(self, iri: str) -> str:
-        """The URL on this server for an IRI under the base; other IRIs unchanged."""
+        """The URL on this server for an IRI under the base; other IRIs unchanged, unless their scheme could
+        run code in a browser (javascript:, data:, ...): those become an inert "#" (data may hold any IRI)."""
         if iri.startswith(self.base):
             return self.origin + "/" + iri[len(self.base):]
+        if iri.split(":", 1)[0].lower() not in LINK_SCHEMES:
+            return "#"
         return iri
 
     def iri(self, path: str) -> str:
