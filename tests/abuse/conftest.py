@@ -242,7 +242,7 @@ def witness_kinds():
     return Listener, Canary
 
 
-@pytest.fixture()
+@pytest.fixture(scope="session")
 def serving_kind():
     """The Serving class, for tests that serve a build of their own."""
     return Serving
