@@ -78,6 +78,9 @@ class Settings:
     store_dir: Path | None = None  # where the on-disk query store is kept (default ~/.cache/kg/stores)
     worker_memory_mb: int = 4096  # address space per query worker; a query needing more stops it (HTTP 503)
     max_per_client: int = 8  # requests of one client address in flight at once; more get HTTP 429
+    validate_max_bytes: int = 32 * 2**20  # body of one POST /validate; more get HTTP 413
+    validate_timeout: float = 60.0  # seconds of wall clock per validation; the worker is killed (HTTP 503)
+    validate_workers: int = 1  # validation worker processes (each holds the shapes, parsed once)
 
     @property
     def dist_dir(self) -> Path:
@@ -106,4 +109,7 @@ class Settings:
             store_dir=Path(os.environ["KG_STORE_DIR"]).resolve() if os.environ.get("KG_STORE_DIR") else None,
             worker_memory_mb=_int("KG_WORKER_MEMORY_MB", 4096, 512),
             max_per_client=_int("KG_MAX_PER_CLIENT", 8),
+            validate_max_bytes=_int("KG_VALIDATE_MAX_BYTES", 32 * 2**20, 1024),
+            validate_timeout=_float("KG_VALIDATE_TIMEOUT", 60.0, 0.1),
+            validate_workers=_int("KG_VALIDATE_WORKERS", 1),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg.sparql.formats import GRAPH, SOLUTIONS, NotAcceptable, negotiate
+from kg.sparql.formats import GRAPH, REPORT, SOLUTIONS, NotAcceptable, negotiate
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
 
@@ -44,6 +44,12 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;
         (None, GRAPH, "ttl", "turtle"),
         (None, GRAPH, "json-ld", "jsonld"),
         (None, GRAPH, "n3", "turtle"),
+        ("*/*", REPORT, None, "turtle"),
+        ("application/json", REPORT, None, "report-json"),  # plain JSON named exactly beats JSON-LD's alias
+        ("application/ld+json", REPORT, None, "jsonld"),
+        ("*/*, application/n-triples", GRAPH, None, "ntriples"),  # equal q: the type named outranks */*
+        (BROWSER, REPORT, None, "html"),
+        (None, REPORT, "json", "report-json"),
     ],
 )
 def test_negotiate(accept, kinds, explicit, expected):

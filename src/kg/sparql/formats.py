@@ -55,6 +55,8 @@ FORMATS: tuple[Format, ...] = (
     Format("trig", "application/trig", "rdf", "trig", ("trig",), ""),
     Format("nquads", "application/n-quads", "rdf", "nq", ("nq", "nquads", "n-quads"), ""),
     Format("html", "text/html", "html", "html", ("html",), "text/html; charset=utf-8", ("application/xhtml+xml",)),
+    # a validation report as plain JSON (kg.validate.Report.json), next to the SHACL report graph in RDF
+    Format("report-json", "application/json", "report", "json", ("report-json", "json"), ""),
 )
 
 BY_NAME = {f.name: f for f in FORMATS}
@@ -89,6 +91,7 @@ FORMAT_IRIS = {
 # what each kind of answer offers, in preference order (the first is the default for */*)
 SOLUTIONS = ("results", "html")  # SELECT and ASK
 GRAPH = ("rdf", "html")  # CONSTRUCT, DESCRIBE, resource descriptions, ontology, VoID, service description
+REPORT = ("rdf", "report", "html")  # a validation report: the SHACL report graph, plain JSON, or a page
 
 
 class NotAcceptable(Exception):
@@ -136,10 +139,11 @@ def parse_accept(header: str) -> list[tuple[str, float, int]]:
     return ranges
 
 
-def _quality(fmt: Format, ranges: list[tuple[str, float, int]]) -> float | None:
-    """q of the most specific range matching fmt, None when no range matches. The format's own media
-    type counts as more specific than the other types it also answers (so `application/xml;q=0.9` from a
-    browser does not outrank its `text/html`)."""
+def _quality(fmt: Format, ranges: list[tuple[str, float, int]]) -> tuple[float, int] | None:
+    """(q, rank) of the most specific range matching fmt, None when no range matches. The format's own
+    media type counts as more specific than the other types it also answers (so `application/xml;q=0.9`
+    from a browser does not outrank its `text/html`, and `application/json` names plain JSON before the
+    JSON-LD that also answers it)."""
     best: tuple[int, float] | None = None
     main = fmt.media_type.split("/")[0]
     for media, q, spec in ranges:
@@ -153,7 +157,7 @@ def _quality(fmt: Format, ranges: list[tuple[str, float, int]]) -> float | None:
             continue
         if best is None or rank > best[0]:
             best = (rank, q)
-    return None if best is None else best[1]
+    return None if best is None else (best[1], best[0])
 
 
 def negotiate(accept: str | None, kinds: tuple[str, ...], explicit: str | None = None) -> Format:
@@ -175,10 +179,10 @@ def negotiate(accept: str | None, kinds: tuple[str, ...], explicit: str | None =
     if not ranges:
         return choices[0]
     best: Format | None = None
-    best_q = 0.0
+    best_q = (0.0, 0)
     for f in choices:
         q = _quality(f, ranges)
-        if q is not None and q > best_q:
+        if q is not None and q[0] > 0 and q > best_q:  # equal q: the more specific match wins, then order
             best, best_q = f, q
     if best is None:
         raise NotAcceptable(f"none of the offered media types fits Accept: {accept[:200]}", choices)

@@ -7,6 +7,7 @@ store or a result cache wrapped around the pool.
 
 from __future__ import annotations
 
+import warnings
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from ..sparql.guard import QueryRefused, QueryTooLarge
 from ..sparql.protocol import ProtocolError
 from ..sparql.workers import Engine, EngineError, start_pool
 from ..store import BuildInfo, read_build
-from . import dumps, pages, resources, sparql, vocab, workbench
+from . import dumps, pages, resources, sparql, validation, vocab, workbench
 from .admission import AdmissionControl
 from .render import Problem, templates
 
@@ -93,9 +94,11 @@ def create_app(
     for module in (sparql, resources, vocab, dumps, pages):
         app.include_router(module.router)
     workbench.install(app)
+    validation.install(app)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     _install_errors(app)
     _install_cors(app)
+    _install_openapi(app)
     app.add_middleware(AdmissionControl, max_per_client=settings.max_per_client)  # outermost: refuses first
     return app
 
@@ -141,6 +144,27 @@ def _install_errors(app: FastAPI) -> None:
         return _error_response(
             request, err.status_code, message.get(err.status_code, str(err.detail)), dict(err.headers or {})
         )
+
+
+def _install_openapi(app: FastAPI) -> None:
+    """/openapi.json with one operationId per method: FastAPI gives a route serving several methods one id
+    for all of them and warns of each duplicate (an error under the tests), so each id gets its method."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "Duplicate Operation ID", UserWarning)
+                schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                     routes=app.routes)
+            for path, operations in schema.get("paths", {}).items():
+                for method, op in operations.items():
+                    if isinstance(op, dict) and "operationId" in op:
+                        op["operationId"] = f"{op['operationId'].rsplit('_', 1)[0]}_{method}"
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
 
 
 def _allowed_methods(app: FastAPI, scope) -> set[str]:

@@ -21,20 +21,20 @@ router = APIRouter()
 METHODS = ["GET", "HEAD", "POST", "OPTIONS"]
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int, setting: str = "KG_MAX_QUERY_BYTES") -> bytes:
     """The request body, refusing (413) anything over ``limit`` bytes before reading it all."""
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():
             raise Problem(400, f"Content-Length {declared[:40]!r} is not a number")
         if int(declared) > limit:
-            raise Problem(413, f"request body of {declared} bytes is larger than the limit of {limit} bytes (KG_MAX_QUERY_BYTES)")
+            raise Problem(413, f"request body of {declared} bytes is larger than the limit of {limit} bytes ({setting})")
     chunks = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise Problem(413, f"request body larger than the limit of {limit} bytes (KG_MAX_QUERY_BYTES)")
+            raise Problem(413, f"request body larger than the limit of {limit} bytes ({setting})")
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -1,0 +1,117 @@
+"""Where the time goes when validating about 10^5 triples shaped like ours against the full shapes.
+
+The data is the real build's union graph copied N times: copy 0 unchanged, copy n > 0 with every IRI under
+``<base>id/`` moved to ``<base>id/c{n}-…`` (the same trick as a user's file about other documents), so every
+shape meets the data it was written for. Phases are timed one by one, as the service runs them:
+
+    .venv/bin/python bench/validation.py [--triples 100000] [--engine kg|pyshacl] [--profile]
+
+(from a build in dist/; not part of ``make test``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import re
+import sys
+import time
+from pathlib import Path
+
+from rdflib import Graph
+
+import kg.validate
+from kg import authored, shacl_sparql
+from kg.config import Settings
+from kg.inputs import parse_text
+from kg.iris import Iris
+from kg.validate import load_shapes, validate_graph, violation_queries
+
+
+# Kinds whose IRIs the shapes tie to their content (a passage names its offsets, a time-span its date) or
+# name themselves (concept schemes, the ministry, the data set and its structure): copies share them.
+SHARED = ("passage", "text", "time-span", "concept", "scheme", "dataset", "structure", "document",
+          "organization", "person")
+
+
+def replicated(nq: str, base: str, target: int) -> str:
+    """Copies of the build's quads until their union holds ``target`` triples: copy n renames every node of
+    the other kinds (events, observations, places, statements, proposals, instruments, annotations) with a
+    suffix ``-c{n}`` on its slug, so each copy is another set of claims resting on the same text."""
+    lines = [line for line in nq.splitlines() if line.strip()]
+    kinds = re.compile("<" + re.escape(base) + r"id/(?!(?:" + "|".join(map(re.escape, SHARED)) + r")/)([a-z-]+/[a-z0-9-]+)")
+    seen = set(lines)
+    out = list(lines)
+    n = 0
+    while len(seen) < target:
+        n += 1
+        for line in lines:
+            moved = kinds.sub(lambda m: f"<{base}id/{m.group(1)}-c{n}", line)
+            if moved not in seen:
+                seen.add(moved)
+                out.append(moved)
+    return "\n".join(out) + "\n"
+
+
+PHASES: dict[str, float] = {}
+
+
+def timed(owner, name: str, label: str) -> None:
+    """Wrap ``owner.name`` so the seconds spent in it add up under ``label``."""
+    inner = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            PHASES[label] = PHASES.get(label, 0.0) + time.perf_counter() - t
+
+    setattr(owner, name, wrapper)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--triples", type=int, default=100_000)
+    ap.add_argument("--engine", default="kg", choices=("kg", "pyshacl"))
+    ap.add_argument("--profile", action="store_true")
+    args = ap.parse_args(argv)
+    settings = Settings.from_env()
+    nq = (settings.dist_dir / "dataset.nq").read_text(encoding="utf-8")
+    text = replicated(nq, settings.base_iri, args.triples)
+    t0 = time.perf_counter()
+    ds = parse_text(text, "nquads", "bench")
+    data = Graph()
+    for s, p, o, _ in ds.quads((None, None, None, None)):
+        data.add((s, p, o))
+    t1 = time.perf_counter()
+    shapes = load_shapes(settings)
+    ontology = authored.parse_turtle(settings.root / authored.ONTOLOGY, Iris(settings.base_iri))
+    checks = violation_queries(settings)
+    t2 = time.perf_counter()
+    timed(kg.validate, "shacl_validate", "pyshacl (Core, and SPARQL in engine=pyshacl)")
+    timed(shacl_sparql, "split", "split shapes")
+    timed(shacl_sparql, "load_store", "pyoxigraph load")
+    timed(shacl_sparql, "evaluate", "pyoxigraph SHACL-SPARQL")
+    timed(kg.validate, "_run_checks", "violation queries (rdflib)")
+    prof = cProfile.Profile() if args.profile else None
+    if prof:
+        prof.enable()
+    report = validate_graph(data, shapes, ontology, checks, engine=args.engine)
+    if prof:
+        prof.disable()
+    t3 = time.perf_counter()
+    body = report.json()
+    t4 = time.perf_counter()
+    print(f"triples {len(data)}; parse {t1 - t0:.2f} s; shapes {t2 - t1:.2f} s; validate ({args.engine}) "
+          f"{t3 - t2:.2f} s; report json {t4 - t3:.2f} s ({len(report.results)} results, {len(body)} bytes)")
+    for label, seconds in PHASES.items():
+        print(f"  {label}: {seconds:.2f} s")
+    if prof:
+        pstats.Stats(prof, stream=sys.stdout).sort_stats("cumulative").print_stats(40)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
