@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Dataset, Graph
+from pyoxigraph import NamedNode
+from rdflib import Dataset, Graph, URIRef
 
 FORMATS = {
     ".ttl": "turtle",
@@ -101,35 +102,16 @@ def _first_bad_line(text: str, fmt: str) -> tuple[int, str] | None:
     return None
 
 
-def _column_in_line(line: str, fmt: str) -> int | None:
-    """Where in one bad N-Triples/N-Quads line the error is: pyoxigraph's parser reports the column."""
-    from pyoxigraph import RdfFormat, parse
-
-    try:
-        list(parse(line.encode("utf-8") + b"\n", format=RdfFormat.N_QUADS if fmt == "nquads" else RdfFormat.N_TRIPLES))
-    except SyntaxError as err:
-        return err.offset
-    return None
-
-
-def _bad_syntax_position(err: Exception) -> tuple[int, int, str] | None:
-    """(line, column, the text around it) of rdflib's Turtle/TriG parser error, which knows the offset."""
-    raw, i = getattr(err, "_str", None), getattr(err, "_i", None)
-    if not isinstance(raw, bytes) or not isinstance(i, int):
-        return None
-    text = raw.decode("utf-8", "replace")
-    start = text.rfind("\n", 0, i) + 1
-    return text.count("\n", 0, i) + 1, i - start + 1, text[max(start, i - 40): i + 20]
-
-
 def parse_text(text: str, fmt: str, source: str) -> Dataset:
     """Parse RDF text of a known format into a Dataset; raise InputError on any problem."""
     if fmt == "json-ld":
         try:
             doc = json.loads(text)
+            remote = _remote_contexts(doc)
         except json.JSONDecodeError as err:
             raise InputError(source, f"JSON syntax: {err.msg}", err.lineno, err.colno) from None
-        remote = _remote_contexts(doc)
+        except RecursionError:
+            raise InputError(source, "JSON nested too deeply to read (arrays or objects inside each other)") from None
         if remote:
             raise InputError(source, f"remote JSON-LD contexts are not fetched; inline the context ({remote})")
     ds = Dataset(default_union=True)
@@ -145,11 +127,6 @@ def parse_text(text: str, fmt: str, source: str) -> Dataset:
             bad = _first_bad_line(text, fmt)
             if bad:
                 line, message = bad
-                col = _column_in_line(text.splitlines()[line - 1], fmt)
-        where = _bad_syntax_position(err)
-        if line is None and where is not None:
-            line, col, near = where
-            message = f"{getattr(err, '_why', 'bad syntax')} near {near!r}"
         m = _LINE.search(str(err))
         if line is None and m:
             line = int(m.group(1))
@@ -159,23 +136,42 @@ def parse_text(text: str, fmt: str, source: str) -> Dataset:
     return ds
 
 
-def read_files(paths: list[Path], max_bytes: int | None = None) -> Graph:
-    """Read user files into one graph (the union of all their graphs)."""
+MAX_FILE_BYTES = 64 * 2**20  # one input file; rdflib needs far more memory and minutes for larger ones
+
+
+def _invalid_iri(ds: Dataset) -> str | None:
+    """The first IRI that rdflib accepted but RDF does not allow (control characters, spaces), else None."""
+    for quad in ds.quads((None, None, None, None)):
+        for term in quad:
+            if isinstance(term, URIRef):
+                try:
+                    NamedNode(str(term))
+                except ValueError:
+                    return str(term)
+    return None
+
+
+def read_files(paths: list[Path], max_bytes: int | None = MAX_FILE_BYTES) -> Graph:
+    """Read user files into one graph (the union of all their graphs); at most ``max_bytes`` read of each."""
     union = Graph()
     for path in paths:
         fmt = format_for(path)
         try:
-            data = path.read_bytes()
+            with path.open("rb") as f:
+                data = f.read(max_bytes + 1) if max_bytes is not None else f.read()
         except OSError as err:
             raise InputError(str(path), f"cannot read: {err.strerror}") from None
         if max_bytes is not None and len(data) > max_bytes:
-            raise InputError(str(path), f"{len(data)} bytes is over the limit of {max_bytes}")
+            raise InputError(str(path), f"larger than the limit of {max_bytes} bytes; split it into smaller files")
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as err:
             line = data[: err.start].count(b"\n") + 1
             raise InputError(str(path), "not UTF-8 text", line) from None
         ds = parse_text(text, fmt, str(path))
+        bad = _invalid_iri(ds)
+        if bad is not None:
+            raise InputError(str(path), f"{bad[:200]!r} is not a valid IRI (RDF forbids spaces, controls and <>\"{{}}|^`\\)")
         for s, p, o, _ in ds.quads((None, None, None, None)):
             union.add((s, p, o))
     return union
