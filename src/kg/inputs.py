@@ -102,6 +102,27 @@ def _first_bad_line(text: str, fmt: str) -> tuple[int, str] | None:
     return None
 
 
+def _column_in_line(line: str, fmt: str) -> int | None:
+    """Where in one bad N-Triples/N-Quads line the error is: pyoxigraph's parser reports the column."""
+    from pyoxigraph import RdfFormat, parse
+
+    try:
+        list(parse(line.encode("utf-8") + b"\n", format=RdfFormat.N_QUADS if fmt == "nquads" else RdfFormat.N_TRIPLES))
+    except SyntaxError as err:
+        return err.offset
+    return None
+
+
+def _bad_syntax_position(err: Exception) -> tuple[int, int, str] | None:
+    """(line, column, the text around it) of rdflib's Turtle/TriG parser error, which knows the offset."""
+    raw, i = getattr(err, "_str", None), getattr(err, "_i", None)
+    if not isinstance(raw, bytes) or not isinstance(i, int):
+        return None
+    text = raw.decode("utf-8", "replace")
+    start = text.rfind("\n", 0, i) + 1
+    return text.count("\n", 0, i) + 1, i - start + 1, text[max(start, i - 40): i + 20]
+
+
 def parse_text(text: str, fmt: str, source: str) -> Dataset:
     """Parse RDF text of a known format into a Dataset; raise InputError on any problem."""
     if fmt == "json-ld":
@@ -127,6 +148,11 @@ def parse_text(text: str, fmt: str, source: str) -> Dataset:
             bad = _first_bad_line(text, fmt)
             if bad:
                 line, message = bad
+                col = _column_in_line(text.splitlines()[line - 1], fmt)
+        where = _bad_syntax_position(err)
+        if line is None and where is not None:
+            line, col, near = where
+            message = f"{getattr(err, '_why', 'bad syntax')} near {near!r}"
         m = _LINE.search(str(err))
         if line is None and m:
             line = int(m.group(1))
