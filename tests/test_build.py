@@ -180,6 +180,8 @@ def test_base_iri_is_one_setting(tmp_path):
     assert "https://kg.example.org/" not in nq
     assert "<http://example.net/data/id/place/jilin>" in nq
     assert URIRef("http://example.net/data/graph/assertions").n3() in nq
+    # the published shapes are rebased too, SPARQL text and prefix declarations included
+    assert "kg.example.org" not in (tmp_path / "dist" / "shapes.ttl").read_text()
 
 
 def test_shacl_violation_fails_the_build_with_a_readable_report(tmp_path):

@@ -15,6 +15,7 @@ from .dates import EdtfError, bounds
 from .evidence import EvidenceReport, add_interpolations, expand_quotes, text_iri
 from .iris import CRM, EDTF, GRAPHS, Iris, prefixes
 from .source import SourceText
+from .validate import rebase_shapes
 
 
 class BuildError(RuntimeError):
@@ -117,7 +118,9 @@ def assemble(settings: Settings) -> Built:
     version = dumps.sha256_bytes(content_nq.encode("utf-8"))[:16]
     graphs["metadata"] = metadata.describe(iris, version, graphs)
     assert set(graphs) == set(GRAPHS)
-    return Built(iris, graphs, inputs.ontology, inputs.shapes, version, report)
+    # the shapes' SPARQL text and sh:namespace literals move to the base too (published and used as such)
+    shapes = rebase_shapes(inputs.shapes, iris)
+    return Built(iris, graphs, inputs.ontology, shapes, version, report)
 
 
 def _dataset(iris: Iris, graphs: dict[str, Graph]) -> Dataset:

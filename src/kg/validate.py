@@ -266,9 +266,9 @@ def _label(g: Graph, node: URIRef) -> str | None:
 
 
 def validate_built(built, settings: Settings) -> Report:
-    """The build's own validation: union of its graphs, with the ontology, against our shapes."""
-    shapes = rebase_shapes(built.shapes, built.iris)
-    return validate_graph(built.union(), shapes, built.ontology, violation_queries(settings))
+    """The build's own validation: union of its graphs, with the ontology, against our shapes
+    (``built.shapes`` are rebased already, by kg.build.assemble)."""
+    return validate_graph(built.union(), built.shapes, built.ontology, violation_queries(settings))
 
 
 def cli_validate(settings: Settings, files: list[str], fmt: str, shapes_file: str | None) -> int:
