@@ -26,7 +26,7 @@ from ..sparql.guard import QueryRefused, QueryTooLarge
 from ..sparql.protocol import ProtocolError
 from ..sparql.workers import Engine, EngineError, start_pool
 from ..store import BuildInfo, read_build
-from . import dumps, harvest, pages, resources, sparql, validation, vocab, workbench
+from . import dumps, harvest, pages, resources, signposting, sparql, validation, vocab, workbench
 from .admission import AdmissionControl
 from .render import Problem, templates
 
@@ -96,6 +96,7 @@ def create_app(
     workbench.install(app)
     validation.install(app)
     harvest.install(app)
+    signposting.install(app)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     _install_errors(app)
     _install_cors(app)
