@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # browser assets the server serves itself (YASGUI, CJK fonts): package.json + package-lock.json, npm ci
 ASSETS := node_modules/.installed
 
-.PHONY: setup build validate serve test clean
+.PHONY: setup build validate serve test bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,17 @@ serve: build $(ASSETS)
 
 test: $(STAMP) $(ASSETS)
 	$(BIN)/python -m pytest
+
+# benchmarks (not part of test): our server, Oxigraph's server and rdflib-endpoint side by side (bench/run.py)
+BENCH_VENV := bench/.venv
+$(BENCH_VENV)/.installed: bench/requirements.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench: build $(BENCH_VENV)/.installed
+	command -v wrk >/dev/null || apt-get install -y wrk
+	$(BENCH_VENV)/bin/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf dist $(VENV) node_modules
