@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from pyoxigraph import NamedNode
 
 from ..metadata import DUMPS, LICENSE
+from ..sparql.workers import EngineError
 from .links import Links, links_for
 from .view import LABELS, select
 
@@ -90,7 +91,10 @@ def install(app: FastAPI) -> None:
         marker = body.find(b"</head>")
         if marker < 0:
             return Response(body, status_code=200, headers=dict(response.headers))
-        data = await schema_org(request, links, request.url.path, about)
+        try:
+            data = await schema_org(request, links, request.url.path, about)
+        except EngineError:  # workers busy or stopped: the page, already made, goes out without its island
+            return Response(body, status_code=200, headers=dict(response.headers))
         island = json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e")
         script = f'<script type="application/ld+json">{island}</script>\n'.encode("utf-8")
         headers = {k: v for k, v in response.headers.items() if k != "content-length"}
