@@ -1,4 +1,6 @@
-"""Admission: at most ``KG_MAX_PER_CLIENT`` requests of one client in flight at once.
+"""Admission: at most ``KG_MAX_PER_CLIENT`` requests of one client in flight at once, and of those at most
+one fewer SPARQL requests than there are query workers (``KG_WORKERS``), so that one client's runaway
+queries never hold every worker while others wait.
 
 One client (one peer address) that opens more requests than that gets ``429 Too Many Requests`` with
 ``Retry-After`` at once, instead of joining an unbounded queue in front of the query workers. Files that
@@ -14,39 +16,61 @@ from collections import Counter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 UNCOUNTED = ("/static/", "/vendor/", "/dumps/", "/dumps")
+ENDPOINT = ("/sparql", "/sparql/")
 RETRY_AFTER = 1  # seconds a refused client is asked to wait
 
 
 class AdmissionControl:
     """ASGI middleware counting in-flight requests per client address."""
 
-    def __init__(self, app: ASGIApp, max_per_client: int):
+    def __init__(self, app: ASGIApp, max_per_client: int, workers: int = 2):
         self.app = app
         self.max_per_client = max_per_client
+        self.max_queries = min(max_per_client, max(1, workers - 1))
         self.in_flight: Counter[str] = Counter()  # one event loop: no lock needed
+        self.queries: Counter[str] = Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] == "OPTIONS" or scope["path"].startswith(UNCOUNTED):
             await self.app(scope, receive, send)
             return
         client = scope["client"][0] if scope.get("client") else "-"
+        query = scope["path"] in ENDPOINT and (scope["method"] == "POST" or b"query=" in scope.get("query_string", b""))
         if self.in_flight[client] >= self.max_per_client:
-            await _too_many(send, self.max_per_client)
+            await _too_many(send, f"at most {self.max_per_client} requests may be in flight (KG_MAX_PER_CLIENT)")
+            return
+        if query and self.queries[client] >= self.max_queries:
+            await _too_many(send, f"at most {self.max_queries} SPARQL queries may run at once, one fewer than the "
+                                  "query workers (KG_WORKERS), so that others always find one")
             return
         self.in_flight[client] += 1
+        self.queries[client] += query
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                for counter, n in ((self.in_flight, 1), (self.queries, int(query))):
+                    counter[client] -= n
+                    if counter[client] <= 0:
+                        del counter[client]
+
+        async def sending(message) -> None:
+            # released before the last bytes go out: a client that sends its next request as soon as it has
+            # the answer must find its slot free (uvicorn may start that request before this task ends)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                release()
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, sending)
         finally:
-            self.in_flight[client] -= 1
-            if not self.in_flight[client]:
-                del self.in_flight[client]
+            release()
 
 
-async def _too_many(send: Send, limit: int) -> None:
-    body = (
-        f"too many requests at once from your address: at most {limit} may be in flight (KG_MAX_PER_CLIENT); "
-        f"retry after {RETRY_AFTER} s\n"
-    ).encode()
+async def _too_many(send: Send, limit: str) -> None:
+    body = f"too many requests at once from your address: {limit}; retry after {RETRY_AFTER} s\n".encode()
     headers = [
         (b"content-type", b"text/plain; charset=utf-8"),
         (b"content-length", str(len(body)).encode()),

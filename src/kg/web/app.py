@@ -101,7 +101,7 @@ def create_app(
     _install_errors(app)
     _install_cors(app)
     _install_openapi(app)
-    app.add_middleware(AdmissionControl, max_per_client=settings.max_per_client)  # outermost: refuses first
+    app.add_middleware(AdmissionControl, max_per_client=settings.max_per_client, workers=settings.workers)  # outermost
     return app
 
 
