@@ -317,11 +317,12 @@ class WorkerPool:
                 worker.process.join(timeout=2)
 
 
-def start_pool(settings, build) -> tuple[WorkerPool, list[str]]:
-    """Prepare the on-disk store for this build and start ``settings.workers`` workers over it; also
-    return the named graphs the store holds."""
+def start_pool(settings, build) -> tuple[Engine, list[str]]:
+    """Prepare the on-disk store for this build and start ``settings.workers`` workers over it, behind the
+    result cache unless ``settings.cache_entries`` is 0; also return the named graphs the store holds."""
     from ..iris import Iris, prefixes
     from ..store import named_graphs, prepare_store, store_root
+    from .cache import ResultCache
 
     path = prepare_store(build, store_root(settings))
     graphs = named_graphs(path)
@@ -333,4 +334,6 @@ def start_pool(settings, build) -> tuple[WorkerPool, list[str]]:
         prefixes=prefixes(Iris(build.base_iri)),
         memory_mb=settings.worker_memory_mb,
     )
+    if settings.cache_entries:
+        return ResultCache(pool, max_entries=settings.cache_entries, max_bytes=settings.cache_mb * 2**20), graphs
     return pool, graphs

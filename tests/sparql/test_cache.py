@@ -1,0 +1,99 @@
+"""The result cache around a real worker pool: same answers, repeated jobs kept, limits still enforced,
+bounded by entries and bytes, keyed by the dataset version (issue 4)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kg.sparql.cache import ResultCache, normalize
+from kg.sparql.workers import Job, QuerySyntaxError, QueryTimeout, WorkerPool
+from kg.store import prepare_store, read_build
+
+G = "http://example.org/graph/"
+RUNAWAY = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o . "
+           "?p ?q ?r . ?s ?t ?u . ?v ?w ?x . ?y ?z ?aa . ?bb ?cc ?dd }")
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory):
+    dist = tmp_path_factory.mktemp("dist")
+    quads = [f'<http://example.org/s{i}> <http://example.org/p> "v{i}"@en <{G}a> .\n' for i in range(40)]
+    (dist / "dataset.nq").write_text("".join(quads), encoding="utf-8")
+    (dist / "build.json").write_text(json.dumps({"version": "test1", "base_iri": "http://example.org/", "triples": 40}))
+    path = str(prepare_store(read_build(dist), tmp_path_factory.mktemp("stores")))
+    p = WorkerPool(path, size=1, timeout=2.0, version="test1", prefixes={})
+    yield p
+    p.close()
+
+
+class Counting:
+    """The pool, counting the jobs that reach it."""
+
+    def __init__(self, inner, version=None):
+        self.inner, self.version, self.jobs = inner, version or inner.version, 0
+
+    def run(self, job):
+        self.jobs += 1
+        return self.inner.run(job)
+
+    def close(self):
+        pass
+
+
+Q = "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 3"
+
+
+def test_repeated_job_answered_once_with_the_same_bytes(pool):
+    inner = Counting(pool)
+    cache = ResultCache(inner, max_entries=8, max_bytes=2**20)
+    first = cache.run(Job(Q, "json"))
+    assert cache.run(Job(Q, "json")) == first == pool.run(Job(Q, "json"))
+    assert cache.run(Job(Q + "  \r\n", "json")) == first  # trailing whitespace and line ends: same query
+    assert inner.jobs == 1 and cache.hits == 2
+
+
+def test_format_dataset_and_row_cap_are_part_of_the_key(pool):
+    inner = Counting(pool)
+    cache = ResultCache(inner, max_entries=8, max_bytes=2**20)
+    for job in (Job(Q, "json"), Job(Q, "csv"), Job(Q, "json", max_rows=2), Job(Q, "json", default_graphs=(G + "a",)),
+                Job(Q, "json", union_default=False), Job(Q.replace("3", "4"), "json")):
+        cache.run(job)
+    assert inner.jobs == 6 and len(cache) == 6
+
+
+def test_a_new_dataset_version_never_sees_old_answers(pool):
+    old = ResultCache(Counting(pool, "v1"), max_entries=8, max_bytes=2**20)
+    new = ResultCache(Counting(pool, "v2"), max_entries=8, max_bytes=2**20)
+    assert old.key(Job(Q, "json")) != new.key(Job(Q, "json"))
+
+
+def test_errors_and_limits_are_never_kept(pool):
+    inner = Counting(pool)
+    cache = ResultCache(inner, max_entries=8, max_bytes=2**20)
+    for _ in range(2):
+        with pytest.raises(QuerySyntaxError):
+            cache.run(Job("SELECT WHERE {", "json"))
+    with pytest.raises(QueryTimeout):
+        cache.run(Job(RUNAWAY, "json"))
+    assert inner.jobs == 3 and len(cache) == 0
+
+
+def test_bounded_by_entries_and_bytes_least_recently_used_out(pool):
+    cache = ResultCache(Counting(pool), max_entries=2, max_bytes=2**20)
+    a, b, c = (Job(f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {n}", "json") for n in (1, 2, 3))
+    cache.run(a), cache.run(b), cache.run(a), cache.run(c)  # b is the least recently used
+    assert {k[1].query for k in cache._entries} == {a.query, c.query}
+    small = ResultCache(Counting(pool), max_entries=100, max_bytes=4000)
+    big = Job("SELECT ?s ?o WHERE { ?s ?p ?o }", "json")  # over a quarter of the budget: passed on, not kept
+    assert len(small.run(big).body) > 1000 and len(small) == 0
+    for n in range(1, 30):
+        small.run(Job(f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {n}", "json"))
+        assert small.size_bytes <= 4000
+
+
+def test_normalize_leaves_long_string_literals_alone():
+    assert normalize("SELECT * {\r\n ?s ?p ?o }  \n") == "SELECT * {\n ?s ?p ?o }"
+    text = 'SELECT * { ?s ?p """a  \nb""" }'
+    assert normalize(text) == text
