@@ -31,6 +31,27 @@ from .admission import AdmissionControl
 from .render import Problem, templates
 
 CORS = {"Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
+# Every status a route may answer besides 200, documented on every operation of /openapi.json (the error
+# bodies are plain text, or an HTML page for browsers; see README "Limits")
+DOCUMENTED = {
+    status: {"description": text, "content": {"text/plain": {}, "text/html": {}}}
+    for status, text in {
+        204: "No Content (OPTIONS: the methods allowed)",
+        206: "Partial Content (a byte range of a dump)",
+        303: "See Other (a thing's IRI: its document)",
+        304: "Not Modified",
+        400: "Bad Request: malformed, or refused (SERVICE, LOAD, updates, foreign graphs, nesting)",
+        404: "Not Found",
+        405: "Method Not Allowed (with Allow)",
+        406: "Not Acceptable (lists what is offered)",
+        413: "Content Too Large (KG_MAX_QUERY_BYTES)",
+        415: "Unsupported Media Type",
+        416: "Range Not Satisfiable",
+        422: "Unprocessable Content",
+        429: "Too Many Requests (KG_MAX_PER_CLIENT, one fewer SPARQL queries than KG_WORKERS; Retry-After)",
+        503: "Service Unavailable: a query limit was hit or the workers stayed busy",
+    }.items()
+}
 PREFLIGHT = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Headers": "Accept, Content-Type, If-None-Match, Range",
@@ -78,6 +99,7 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        responses=DOCUMENTED,
     )
     iris = Iris(build.base_iri)
     app.state.settings = settings
