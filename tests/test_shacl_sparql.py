@@ -9,6 +9,7 @@ from rdflib.namespace import SH, XSD
 from kg.build import assemble
 from kg.config import Settings, project_root
 from kg.iris import OA, Iris
+from kg import shacl_sparql
 from kg.shacl_sparql import split
 from kg.validate import validate_graph
 
@@ -103,3 +104,40 @@ def test_mutated_build_reports_match_pyshacl(built, case):
     theirs = validate_graph(data, built.shapes, built.ontology, **kwargs, engine="pyshacl")
     assert not ours.conforms, name
     assert results(ours) == results(theirs), name
+
+
+NESTED_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:prefixes sh:declare [ sh:prefix "ex" ; sh:namespace "http://example.org/"^^xsd:anyURI ] .
+ex:OuterShape a sh:NodeShape ; sh:targetClass ex:Thing ; sh:xone ( ex:BigShape ex:NamedShape ) .
+ex:BigShape a sh:NodeShape ;
+    sh:sparql [ sh:prefixes ex:prefixes ; sh:message "{$this} has {?value}, not over 10" ;
+        sh:select "SELECT $this ?value WHERE { $this ex:n ?value . FILTER(?value <= 10) }" ] .
+ex:NamedShape a sh:NodeShape ; sh:property [ sh:path ex:name ; sh:minCount 1 ] .
+"""
+
+NESTED_DATA = """
+@prefix ex: <http://example.org/> .
+ex:a a ex:Thing ; ex:n 3 .
+ex:b a ex:Thing ; ex:n 11 .
+ex:c a ex:Thing ; ex:n 12 ; ex:name "both" .
+ex:d a ex:Thing ; ex:n "x"@en .
+"""
+
+
+def test_constraints_behind_logic_run_in_oxigraph_with_pyshacl_results(monkeypatch):
+    """SPARQL constraints pyshacl keeps (behind sh:xone here) are answered by pyoxigraph with $this
+    substituted (issue 7: rdflib scanned every match per focus node); the report is pyshacl's own."""
+    shapes = Graph().parse(data=NESTED_SHAPES, format="turtle")
+    data = Graph().parse(data=NESTED_DATA, format="turtle")
+    answered = []
+    original = shacl_sparql.query_with_this
+    monkeypatch.setattr(shacl_sparql, "query_with_this", lambda *a: answered.append(a[2]) or original(*a))
+    ours = validate_graph(data, shapes, engine="kg")
+    assert len(answered) == 4  # once per ex:Thing, none left to rdflib
+    theirs = validate_graph(data, shapes, engine="pyshacl")
+    strip = lambda rs: sorted(r[:4] + r[5:] for r in rs)  # noqa: E731
+    assert strip(results(ours)) == strip(results(theirs))
+    assert {r.focus for r in ours.results} == {"http://example.org/a", "http://example.org/c"}

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pyoxigraph import BlankNode as OxBlank
 from pyoxigraph import Literal as OxLiteral
 from pyoxigraph import NamedNode as OxNamed
-from pyoxigraph import RdfFormat, Store
+from pyoxigraph import QuerySolutions, RdfFormat, Store
+from pyoxigraph import Variable as OxVariable
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 
@@ -144,6 +145,45 @@ def load_store(data: Graph) -> Store:
     store = Store()
     store.load(data.serialize(format="nt", encoding="utf-8"), format=RdfFormat.N_TRIPLES)
     return store
+
+
+def query_with_this(store: Store, text: str, this):
+    """An rdflib SELECT result of ``text`` run by pyoxigraph with ``$this``/``?this`` substituted by
+    ``this`` (or unbound), or None when rdflib must answer: not a plain SELECT, a syntax pyoxigraph does
+    not take, or a blank node in a solution."""
+    from rdflib.query import Result
+    from rdflib.term import Variable
+
+    try:
+        solutions = store.query(text, substitutions={OxVariable("this"): _ox_term(this)} if this is not None else None)
+    except SyntaxError:
+        return None
+    if not isinstance(solutions, QuerySolutions):
+        return None
+    names = [v.value for v in solutions.variables]
+    rows = []
+    for solution in solutions:
+        row = {}
+        for name in names:
+            term = solution[name]
+            if term is None:
+                continue
+            if isinstance(term, OxBlank):
+                return None
+            row[Variable(name)] = _rdf(term)
+        rows.append(row)
+    result = Result("SELECT")
+    result.vars = [Variable(n) for n in names]
+    result.bindings = rows
+    return result
+
+
+def _ox_term(term):
+    if isinstance(term, URIRef):
+        return OxNamed(str(term))
+    if term.language:
+        return OxLiteral(str(term), language=term.language)
+    return OxLiteral(str(term), datatype=OxNamed(str(term.datatype or XSD.string)))
 
 
 def _focus_nodes(store: Store, shapes: Graph, shape) -> set:
