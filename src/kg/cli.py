@@ -64,15 +64,58 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         build = read_build(settings.dist_dir)
-        prepare_store(build, store_root(settings))  # load errors surface here, naming the file
-        app = create_app(settings, build=build)  # the worker pool starts and stops with the app
+        if args.store:
+            engine, graphs = _remote_engine(args.store, settings, build)
+            app = create_app(settings, engine=engine, build=build, graphs=graphs)
+        else:
+            prepare_store(build, store_root(settings))  # load errors surface here, naming the file
+            app = create_app(settings, build=build)  # the worker pool starts and stops with the app
     except StoreError as err:
         print(f"kg serve: {err}", file=sys.stderr)
         return 2
     origin = settings.public_url or f"http://{args.host}:{args.port}"
-    print(f"kg serve: build {build.version} ({build.triples} triples), {settings.workers} query workers, "
+    where = f"the store at {args.store}" if args.store else f"{settings.workers} query workers"
+    print(f"kg serve: build {build.version} ({build.triples} triples), {where}, "
           f"{settings.query_timeout:g} s per query; SPARQL at {origin}/sparql", file=sys.stderr)
     uvicorn.Server(server_config(app, settings, args.host, args.port)).run()
+    return 0
+
+
+def _remote_engine(url: str, settings: Settings, build):
+    """The remote store as the engine (behind the result cache unless KG_CACHE_ENTRIES=0), and its graphs;
+    StoreError when it cannot be reached or holds none of the build's graphs."""
+    from .iris import Iris, prefixes
+    from .sparql.cache import ResultCache
+    from .sparql.remote import RemoteEngine
+    from .sparql.workers import EngineError
+    from .store import StoreError
+
+    remote = RemoteEngine(url, version=build.version, timeout=settings.query_timeout,
+                          prefixes=prefixes(Iris(build.base_iri)), concurrency=settings.workers)
+    try:
+        graphs = remote.named_graphs()
+    except EngineError as err:
+        raise StoreError(f"--store {url}: {err}") from None
+    if not graphs:
+        raise StoreError(f"--store {url} holds no named graph: run `kg publish --to <its graph store URL>` first")
+    if settings.cache_entries:
+        return ResultCache(remote, max_entries=settings.cache_entries, max_bytes=settings.cache_mb * 2**20), graphs
+    return remote, graphs
+
+
+def _cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
+    from .publish import PublishError, publish
+    from .store import StoreError, read_build
+
+    try:
+        build = read_build(settings.dist_dir)
+        done = publish(build, args.to)
+    except (StoreError, PublishError) as err:
+        print(f"kg publish: {err}", file=sys.stderr)
+        return 2
+    for item in done:
+        print(f"PUT <{item.graph}>: {item.triples} triples, HTTP {item.status}")
+    print(f"kg publish: build {build.version}, {len(done)} graphs, {sum(i.triples for i in done)} triples to {args.to}")
     return 0
 
 
@@ -139,7 +182,14 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the build: SPARQL endpoint and linked-data pages")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--store", metavar="URL", help="query this SPARQL 1.1 endpoint instead of the embedded store "
+                   "(the build is still read for pages, dumps and the graph list's base)")
     p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("publish", help="load the build into a SPARQL store, graph by graph (Graph Store Protocol PUT)")
+    p.add_argument("--to", required=True, metavar="URL", help="the store's Graph Store Protocol endpoint, "
+                   "e.g. http://127.0.0.1:7878/store for Oxigraph")
+    p.set_defaults(func=_cmd_publish)
 
     p = sub.add_parser("query", help="run one SPARQL query against the build, with the server's limits")
     p.add_argument("query", nargs="?", default="", help="the query text, or - to read standard input")

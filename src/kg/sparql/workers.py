@@ -103,7 +103,12 @@ def execute(store: Store, job: Job, prefixes: dict[str, str]) -> Answer:
         options["named_graphs"] = [NamedNode(g) for g in job.named_graphs or ()]
     elif job.union_default:
         options["use_default_graph_as_union"] = True
-    result = store.query(job.query, **options)
+    return to_answer(store.query(job.query, **options), job, prefixes)
+
+
+def to_answer(result, job: Job, prefixes: dict[str, str]) -> Answer:
+    """A query's result (pyoxigraph's, evaluated here or parsed from a remote store) in the job's format,
+    with the row cap applied and said."""
     fmt = BY_NAME[job.format]
     if isinstance(result, QueryBoolean):
         if fmt.kind != "results":
