@@ -57,7 +57,7 @@ class Audit(HTMLParser):
         if tag == "script":
             self._in_script = True
             kind = dict(attrs).get("type", "")
-            if kind != "application/json" and not dict(attrs).get("src"):
+            if kind not in ("application/json", "application/ld+json") and not dict(attrs).get("src"):
                 self.problems.append(f"inline script element of type {kind!r}")
         for name, value in attrs:
             if name.startswith("on"):
