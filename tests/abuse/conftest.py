@@ -26,7 +26,7 @@ from kg.build import build
 from kg.config import Settings
 from kg.web.app import create_app, server_config
 
-QUERY_TIMEOUT = 3.0  # seconds: runaways stop quickly here
+QUERY_TIMEOUT = 1.5  # seconds: runaways stop quickly here
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 

@@ -23,7 +23,7 @@ def test_every_operation(server):
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @hsettings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
+        @hsettings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
                    database=None)
         def check(case):
             case.call_and_validate(checks=[not_a_server_error, status_code_conformance], timeout=30)
@@ -48,7 +48,7 @@ KEYWORDS = ["SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "WHERE", "FILTER", "OPTION
 
 
 @given(st.lists(st.sampled_from(KEYWORDS) | st.text(max_size=6), max_size=40).map(" ".join))
-@hsettings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
+@hsettings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
            database=None)
 def test_query_like_strings_never_5xx(server, text):
     r = httpx.post(server.url + "/sparql", content=text.encode("utf-8", "surrogatepass"),

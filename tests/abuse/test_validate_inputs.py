@@ -67,10 +67,15 @@ MALFORMED = {
 
 
 @pytest.mark.parametrize("name", sorted(MALFORMED))
-def test_malformed_file(tmp_path, shapes, name):
+def test_malformed_file(tmp_path, shapes, capsys, name):
+    """In this process (fast): the same command line, its exit status and its message."""
+    from kg.cli import main
+
     path = tmp_path / name
     path.write_text(MALFORMED[name], encoding="utf-8")
-    out = bad_input(path, shapes)
+    code = main(["validate", str(path), "--shapes", str(shapes)])
+    out = capsys.readouterr().err
+    assert code == 2 and str(path) in out, (code, out[-800:])
     assert any(w in out for w in ("syntax", "UTF-8", "JSON", "not a valid IRI")), out
 
 
