@@ -316,7 +316,7 @@ def measure_size(label: str, corpus: Path, args, work: Path) -> dict:
                     s.facts, s.peak_rss = facts, max(peak, s.peak_rss)
                     continue
                 if status != 200:
-                    if s.name.startswith("kg") or name in WORKLOADS:
+                    if name in WORKLOADS:
                         raise RuntimeError(f"{s.name} answered {status} to {name}: {body[:300]!r}")
                     out.setdefault("failed", {}).setdefault(s.name, {})[name] = f"HTTP {status}: {body[:200]!r}"
                     continue
