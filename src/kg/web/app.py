@@ -26,7 +26,7 @@ from ..sparql.guard import QueryRefused, QueryTooLarge
 from ..sparql.protocol import ProtocolError
 from ..sparql.workers import Engine, EngineError, start_pool
 from ..store import BuildInfo, read_build
-from . import dumps, harvest, pages, reconcile, resources, signposting, sparql, validation, vocab, workbench
+from . import dumps, fragments, harvest, pages, reconcile, resources, signposting, sparql, validation, vocab, workbench
 from .admission import AdmissionControl
 from .render import Problem, templates
 
@@ -113,7 +113,7 @@ def create_app(
     app.state.templates = templates()
     app.state.vocab = load_vocab(build)
 
-    for module in (sparql, resources, vocab, dumps, pages, reconcile):
+    for module in (sparql, resources, vocab, dumps, pages, reconcile, fragments):
         app.include_router(module.router)
     workbench.install(app)
     validation.install(app)
