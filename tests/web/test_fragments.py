@@ -3,11 +3,23 @@ checked against the SPARQL endpoint over the same build."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import RDF, SKOS, VOID
 
 HYDRA = "http://www.w3.org/ns/hydra/core#"
+COMUNICA = Path(__file__).parents[2] / "node_modules" / ".bin" / "comunica-sparql"
+QUERY = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX crm: <http://www.cidoc-crm.org/cidoc-crm/>
+SELECT ?place ?en ?ko WHERE {
+  ?place a crm:E53_Place ; skos:prefLabel ?en , ?ko .
+  FILTER(LANG(?en) = "en" && LANG(?ko) = "ko")
+}"""
 TRIG = {"Accept": "application/trig"}
 
 
@@ -81,3 +93,24 @@ def test_bound_terms(client, server, params, expected):
                                     {"predicate": "not an iri"}])
 def test_bad_patterns_are_400(client, params):
     assert client.get("/fragments", params=params).status_code == 400
+
+
+def test_comunica_answers_sparql_over_the_fragments(client, server):
+    """Comunica (from the npm registry, package.json) is given only the fragments URL and answers a SPARQL
+    query with joins and a filter exactly as our endpoint does."""
+    if not COMUNICA.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Comunica is missing: `make setup` runs npm ci")
+        pytest.skip("Comunica is not installed (`make setup` runs npm ci)")
+    run = subprocess.run([str(COMUNICA), server.url + "/fragments", QUERY, "-t", "application/sparql-results+json"],
+                         capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stderr[-2000:]
+    answer = json.loads(run.stdout)
+    assert answer["metadata"]["httpRequests"] > 1
+
+    def rows(bindings):
+        return {tuple((k, b[k]["value"], b[k].get("xml:lang")) for k in sorted(b)) for b in bindings}
+
+    expected = sparql_rows(client, QUERY)
+    assert len(expected) >= 5
+    assert rows(answer["results"]["bindings"]) == rows(expected)
