@@ -305,6 +305,10 @@ def measure_size(label: str, corpus: Path, args, work: Path) -> dict:
         for i, s in enumerate(servers):
             answers[s.name] = {}
             for name, q in {**WORKLOADS, **queries}.items():
+                timeouts = sum("no answer" in why for why in out.get("failed", {}).get(s.name, {}).values())
+                if timeouts >= args.max_timeouts and name not in WORKLOADS:
+                    out.setdefault("failed", {}).setdefault(s.name, {})[name] = f"not tried after {timeouts} timeouts"
+                    continue
                 try:
                     status, _, body = get(s.origin + query_path(s, q), SELECT_JSON, args.answer_timeout)
                 except TimeoutError:
@@ -448,6 +452,8 @@ def main() -> None:
     parser.add_argument("--catalog-repeats", type=int, default=5)
     parser.add_argument("--answer-timeout", type=float, default=30.0,
                         help="a peer that does not answer a catalog query within this leaves it out of its (e)")
+    parser.add_argument("--max-timeouts", type=int, default=3,
+                        help="after this many catalog queries without an answer, a server's other ones are not tried")
     parser.add_argument("--rdflib-max-triples", type=int, default=200_000)
     parser.add_argument("--no-cache-variant", action=argparse.BooleanOptionalAction, default=True,
                         help="also measure our server with the result cache off (kg-nocache)")
