@@ -90,7 +90,7 @@ def test_bound_terms(client, server, params, expected):
 
 
 @pytest.mark.parametrize("params", [{"subject": '"x"'}, {"object": '"open'}, {"page": "0"}, {"page": "x"},
-                                    {"predicate": "not an iri"}])
+                                    {"predicate": "not an iri"}, {"object": '"x"@--'}, {"object": '"x"^^'}])
 def test_bad_patterns_are_400(client, params):
     assert client.get("/fragments", params=params).status_code == 400
 

@@ -46,7 +46,10 @@ def parse_term(value: str, position: str):
             raise Problem(400, f"unterminated literal in {position}: {value[:80]!r}")
         text, rest = value[1:end], value[end + 1:]
         if rest.startswith("@") and len(rest) > 1:
-            return Literal(text, language=rest[1:])
+            try:
+                return Literal(text, language=rest[1:])
+            except ValueError:
+                raise Problem(400, f"language tag {rest[1:40]!r} is not well-formed") from None
         if rest.startswith("^^"):
             dt = rest[2:].strip("<>")
             try:
