@@ -246,3 +246,21 @@ def witness_kinds():
 def serving_kind():
     """The Serving class, for tests that serve a build of their own."""
     return Serving
+
+
+def route_paths(routes) -> set[str]:
+    """Every path pattern an app serves, routers included (FastAPI nests them as included routers)."""
+    out: set[str] = set()
+    for route in routes:
+        if hasattr(route, "path"):
+            out.add(route.path)
+        if hasattr(route, "original_router"):
+            out |= route_paths(route.original_router.routes)
+    return out
+
+
+@pytest.fixture(scope="session")
+def served_paths(server) -> set[str]:
+    paths = route_paths(server.app.routes)
+    assert len(paths) > 20, paths
+    return paths
