@@ -20,50 +20,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from kg.build import build
 from kg.config import Settings
-from kg.web.app import create_app, server_config
+from kg.web.live import LiveServer as Serving
 
 QUERY_TIMEOUT = 1.5  # seconds: runaways stop quickly here
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Serving:
-    """``create_app(settings)`` served by uvicorn in a thread, for a ``with`` block."""
-
-    def __init__(self, settings: Settings, **shared):
-        """``shared``: create_app's engine= and build= to serve another build through a running pool."""
-        self.settings = settings
-        self.app = create_app(settings, **shared)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(server_config(self.app, settings, "127.0.0.1", self.port, "warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> "Serving":
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
-
-    @property
-    def engine(self):
-        return self.app.state.engine
 
 
 @pytest.fixture(scope="session")

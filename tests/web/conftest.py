@@ -3,19 +3,16 @@ free loopback port, in a thread of the test process so tests can reach the worke
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import warnings
 from dataclasses import replace
 
 import httpx
 import pytest
-import uvicorn
 
 from kg.build import build
 from kg.config import Settings
-from kg.web.app import create_app, server_config
+from kg.web.live import LiveServer
+from kg.web.live import free_port as _free_port
 
 QUERY_TIMEOUT = 3.0  # seconds; short so that the runaway tests stay fast
 
@@ -36,38 +33,6 @@ def settings(tmp_path_factory) -> Settings:
         warnings.simplefilter("ignore", DeprecationWarning)
         build(settings, validate=False)  # validation is the build tests' concern; here we need its output
     return settings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    def __init__(self, settings: Settings):
-        self.app = create_app(settings)
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(server_config(self.app, settings, "127.0.0.1", self.port, "warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> "LiveServer":
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-    @property
-    def engine(self):
-        return self.app.state.engine
 
 
 @pytest.fixture()

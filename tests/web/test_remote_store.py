@@ -3,7 +3,6 @@ here on loopback, loaded by `kg publish`; SPARQLWrapper and httpx as the clients
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ from kg.publish import publish
 from kg.sparql.remote import RemoteEngine
 from kg.store import read_build
 from kg.web.app import create_app, server_config
+from kg.web.live import free_port
 
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"  # PyPI `oxigraph` (test extras)
@@ -28,15 +28,9 @@ RUNAWAY = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j 
            "?p ?q ?r . ?s ?t ?u . ?v ?w ?x }")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_oxigraph(location: Path) -> tuple[subprocess.Popen, str]:
     """`oxigraph serve` on a free loopback port, the union of its graphs as default graph; its origin."""
-    port = _free_port()
+    port = free_port()
     origin = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [str(OXIGRAPH), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
@@ -75,7 +69,7 @@ def front(settings, store):
     engine = RemoteEngine(store + "/query", version=build.version, timeout=small.query_timeout,
                           prefixes=prefixes(Iris(build.base_iri)))
     app = create_app(small, engine=engine, build=build, graphs=engine.named_graphs())
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(server_config(app, small, "127.0.0.1", port, "warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -134,7 +128,7 @@ def test_entity_pages_come_from_the_store(front, suffix, media):
 
 def test_unreachable_store_is_502(settings):
     build = read_build(settings.dist_dir)
-    engine = RemoteEngine(f"http://127.0.0.1:{_free_port()}/query", version=build.version, timeout=2, prefixes={})
+    engine = RemoteEngine(f"http://127.0.0.1:{free_port()}/query", version=build.version, timeout=2, prefixes={})
     from kg.sparql.remote import StoreUnavailable
     from kg.sparql.workers import Job
 
