@@ -8,7 +8,7 @@ import json
 import pytest
 
 from kg.sparql.cache import ResultCache, normalize
-from kg.sparql.workers import Job, QuerySyntaxError, QueryTimeout, WorkerPool
+from kg.sparql.workers import Answer, Job, QuerySyntaxError, QueryTimeout, Streamed, WorkerPool
 from kg.store import prepare_store, read_build
 
 G = "http://example.org/graph/"
@@ -34,9 +34,9 @@ class Counting:
     def __init__(self, inner, version=None):
         self.inner, self.version, self.jobs = inner, version or inner.version, 0
 
-    def run(self, job):
+    def stream(self, job):
         self.jobs += 1
-        return self.inner.run(job)
+        return self.inner.stream(job)
 
     def close(self):
         pass
@@ -97,3 +97,25 @@ def test_normalize_leaves_long_string_literals_alone():
     assert normalize("SELECT * {\r\n ?s ?p ?o }  \n") == "SELECT * {\n ?s ?p ?o }"
     text = 'SELECT * { ?s ?p """a  \nb""" }'
     assert normalize(text) == text
+
+
+BIG = "SELECT ?a ?b ?c WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z }"  # 40^3 rows, capped: a streamed answer
+
+
+def test_streamed_answer_is_kept_once_read_whole(pool):
+    inner = Counting(pool)
+    cache = ResultCache(inner, max_entries=8, max_bytes=64 * 2**20)
+    first = cache.stream(Job(BIG, "json", max_rows=4000))
+    assert isinstance(first, Streamed) and len(cache) == 0  # nothing kept before the last chunk
+    body = b"".join(first.chunks)
+    again = cache.stream(Job(BIG, "json", max_rows=4000))
+    assert isinstance(again, Answer) and again.body == body and again.truncated and again.rows == 4000
+    assert inner.jobs == 1
+
+
+def test_streamed_answer_over_a_quarter_of_the_budget_is_passed_on(pool):
+    inner = Counting(pool)
+    cache = ResultCache(inner, max_entries=8, max_bytes=400_000)
+    for _ in range(2):
+        assert len(json.loads(cache.run(Job(BIG, "json", max_rows=4000)).body)["results"]["bindings"]) == 4000
+    assert inner.jobs == 2 and len(cache) == 0

@@ -7,10 +7,15 @@ import os
 import signal
 import threading
 import time
+from xml.etree import ElementTree
 
 import pytest
+from pyoxigraph import parse
 
-from kg.sparql.workers import Job, QuerySyntaxError, QueryTimeout, WorkerCrashed, WorkerPool, WrongFormError
+from kg.sparql.workers import (
+    CHUNK_BYTES, Answer, Job, QuerySyntaxError, QueryTimeout, Streamed, WorkerCrashed, WorkerPool, WrongFormError,
+)
+from kg.sparql.formats import BY_NAME
 from kg.store import prepare_store, read_build
 
 G = "http://example.org/graph/"
@@ -58,6 +63,55 @@ def test_row_cap_is_explicit(pool):
     answer = pool.run(Job("CONSTRUCT WHERE { ?s ?p ?o }", "ntriples", max_rows=5))
     assert answer.truncated and answer.body.startswith(b"# results truncated after 5")
     assert not pool.run(Job("SELECT * WHERE { ?s ?p ?o }", "json", max_rows=40)).truncated
+
+
+CROSS = "SELECT ?a ?b ?c WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z }"  # 40^3 rows
+CROSS_GRAPH = ("CONSTRUCT { ?a <http://example.org/near> ?note } WHERE { ?a ?p ?x . ?b ?q ?y "
+               'BIND(CONCAT(STR(?b), " lies near ", STR(?a), " in the example data") AS ?note) }')  # 1,600 triples
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_large_select_streams_in_chunks_and_is_whole(pool, fmt):
+    answer = pool.stream(Job(CROSS, fmt, max_rows=5000))
+    assert isinstance(answer, Streamed) and answer.truncated and answer.rows == 5000
+    chunks = list(answer.chunks)
+    assert len(chunks) > 2 and all(len(c) <= 2 * CHUNK_BYTES for c in chunks)
+    body = b"".join(chunks)
+    if fmt == "json":
+        doc = json.loads(body)
+        assert len(doc["results"]["bindings"]) == 5000 and doc["truncated"] is True
+    elif fmt == "xml":
+        root = ElementTree.fromstring(body)
+        assert len(root.findall(".//{http://www.w3.org/2005/sparql-results#}result")) == 5000
+        assert b"<!-- results truncated after 5000 rows" in body
+    else:
+        assert body.count(b"\n") == 5001  # the header line and 5,000 rows
+
+
+@pytest.mark.parametrize("fmt", ["ntriples", "turtle", "nquads", "rdfxml", "jsonld", "trig"])
+def test_large_graph_streams_and_parses(pool, fmt):
+    answer = pool.stream(Job(CROSS_GRAPH, fmt, max_rows=1500))
+    assert isinstance(answer, Streamed) and answer.truncated and answer.rows == 1500
+    body = b"".join(answer.chunks)
+    parsed = list(parse(body, format=BY_NAME[fmt].rdf_format, base_iri="http://example.org/"))
+    assert len(parsed) == 1500
+
+
+def test_small_answer_comes_whole(pool):
+    assert isinstance(pool.stream(Job("SELECT ?s WHERE { ?s ?p ?o } LIMIT 3", "json")), Answer)
+
+
+def test_worker_is_free_before_the_client_reads(store_path):
+    one = WorkerPool(store_path, size=1, timeout=5.0, version="test1", prefixes={})
+    try:
+        slow = one.stream(Job(CROSS, "json"))  # nobody reads it yet
+        assert isinstance(slow, Streamed)
+        started = time.monotonic()
+        assert b"true" in one.run(Job("ASK {}", "json")).body  # the only worker answers meanwhile
+        assert time.monotonic() - started < 4.0
+        assert len(json.loads(b"".join(slow.chunks))["results"]["bindings"]) == 10_000
+    finally:
+        one.close()
 
 
 def test_dataset_selection(pool):

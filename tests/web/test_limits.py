@@ -101,6 +101,28 @@ def test_row_cap_is_signalled(client, settings):
     assert csv.headers["kg-truncated"] and csv.text.count("\r\n") == settings.max_rows + 1
 
 
+@pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml",
+                                    "text/tab-separated-values", "application/n-triples", "text/turtle"])
+def test_large_answers_stream(client, settings, accept):
+    """An answer larger than a chunk leaves as chunks (no Content-Length), its head (status, format, the
+    truncation header) sent first; a small one is sent whole with its length."""
+    graph = "turtle" in accept or "triples" in accept
+    q = ("CONSTRUCT { ?a <http://example.org/near> ?b } WHERE { ?a a ?x . ?b a ?y }" if graph
+         else "SELECT ?a ?b WHERE { ?a a ?x . ?b a ?y }") + f"\n# streamed as {accept}"  # not in the result cache
+    with client.stream("GET", "/sparql", params={"query": q}, headers={"Accept": accept}) as r:
+        assert r.status_code == 200 and r.headers["kg-truncated"] == f"max-rows={settings.max_rows}"
+        assert r.headers["transfer-encoding"] == "chunked" and "content-length" not in r.headers
+        pieces = list(r.iter_raw())
+    assert len(pieces) > 1 and len(b"".join(pieces)) > 64 * 1024
+    small = client.get("/sparql", params={"query": "SELECT ?x WHERE { ?x a ?y } LIMIT 2"}, headers={"Accept": accept if not graph else "*/*"})
+    assert small.headers["content-length"] == str(len(small.content))
+
+
+def test_head_of_a_streamed_answer_has_no_body(client):
+    r = client.head("/sparql", params={"query": "SELECT ?a ?b WHERE { ?a a ?x . ?b a ?y }\n# HEAD"})
+    assert r.status_code == 200 and r.headers["kg-truncated"] and r.content == b""
+
+
 def wait_busy(server) -> None:
     """Until a worker is evaluating a query (so the test acts on a running query, not a starting one)."""
     deadline = time.monotonic() + 30

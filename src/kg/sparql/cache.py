@@ -16,7 +16,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import replace
 
-from .workers import Answer, Engine, Job
+from .workers import Answer, Engine, Job, Streamed, collect
 
 
 def normalize(query: str) -> str:
@@ -49,6 +49,9 @@ class ResultCache:
         return (self.version, replace(job, query=normalize(job.query)))
 
     def run(self, job: Job) -> Answer:
+        return collect(self.stream(job))
+
+    def stream(self, job: Job) -> Answer | Streamed:
         key = self.key(job)
         with self._lock:
             answer = self._entries.get(key)
@@ -57,7 +60,29 @@ class ResultCache:
                 self.hits += 1
                 return answer
             self.misses += 1
-        answer = self.inner.run(job)  # errors propagate and are never kept
+        answer = self.inner.stream(job)  # errors propagate and are never kept
+        if isinstance(answer, Streamed):
+            return Streamed(answer.format, answer.truncated, answer.rows, self._keeping(key, answer))
+        self._keep(key, answer)
+        return answer
+
+    def _keeping(self, key, answer: Streamed):
+        """The chunks of a streamed answer, passed on as they come; kept once whole if small enough (an
+        answer cut short by an error is never kept)."""
+        parts: list[bytes] | None = []
+        size = 0
+        for chunk in answer.chunks:
+            yield chunk
+            if parts is not None:
+                size += len(chunk)
+                if size <= self.max_bytes // 4:
+                    parts.append(chunk)
+                else:
+                    parts = None
+        if parts is not None:
+            self._keep(key, Answer(b"".join(parts), answer.format, answer.truncated, answer.rows))
+
+    def _keep(self, key, answer: Answer) -> None:
         size = len(answer.body)
         if size <= self.max_bytes // 4:
             with self._lock:
@@ -67,7 +92,6 @@ class ResultCache:
                 while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
                     _, old = self._entries.popitem(last=False)
                     self._bytes -= len(old.body)
-        return answer
 
     def __len__(self) -> int:
         return len(self._entries)

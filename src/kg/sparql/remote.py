@@ -97,6 +97,9 @@ class RemoteEngine:
             raise StoreUnavailable(f"the SPARQL store at {self.endpoint} answered {media or 'no content type'}, not {ACCEPT}")
         return to_answer(result, job, self.prefixes)
 
+    def stream(self, job: Job) -> Answer:
+        return self.run(job)  # the store's answer is read whole before it is checked and re-serialized
+
     def named_graphs(self) -> list[str]:
         """The named graphs the store holds."""
         body, _ = self._request("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")

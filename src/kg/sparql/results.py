@@ -4,6 +4,7 @@ with an explicit truncation note where the format has room for one."""
 from __future__ import annotations
 
 import json
+from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
@@ -61,39 +62,56 @@ def csv_field(term) -> str:
     return text
 
 
-def serialize_solutions(variables: list[str], rows: list[list], fmt: str, truncated: bool, max_rows: int) -> bytes:
-    """SELECT results in one of the four result formats, with a truncation note where the format allows."""
+BATCH_ROWS = 256  # rows serialized and written together: few writes, bounded work between them
+
+
+def _batches(rows: list[list]):
+    for start in range(0, len(rows), BATCH_ROWS):
+        yield rows[start:start + BATCH_ROWS]
+
+
+def write_solutions(out: BinaryIO, variables: list[str], rows: list[list], fmt: str, truncated: bool, max_rows: int) -> None:
+    """SELECT results in one of the four result formats, written to ``out`` a batch of rows at a time (so a
+    large answer can leave before it is all serialized), with a truncation note where the format allows."""
     note = f"results truncated after {max_rows} rows (KG_MAX_ROWS)"
     if fmt == "json":
-        doc = {
-            "head": {"vars": variables},
-            "results": {
-                "bindings": [
-                    {v: term_json(t) for v, t in zip(variables, row) if t is not None} for row in rows
-                ]
-            },
-        }
+        out.write(json.dumps({"head": {"vars": variables}}, ensure_ascii=False, separators=(",", ":"))[:-1].encode("utf-8"))
+        out.write(b',"results":{"bindings":[')
+        sep = ""
+        for batch in _batches(rows):
+            text = ",".join(
+                json.dumps({v: term_json(t) for v, t in zip(variables, row) if t is not None}, ensure_ascii=False,
+                           separators=(",", ":"))
+                for row in batch
+            )
+            out.write((sep + text).encode("utf-8"))
+            sep = ","
+        tail = "]}"
         if truncated:
-            doc["truncated"] = True
-            doc["note"] = note
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if fmt == "xml":
-        out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
-        out += [f"<variable name={quoteattr(v)}/>" for v in variables]
-        out.append("</head><results>")
+            tail += ',"truncated":true,"note":' + json.dumps(note)
+        out.write((tail + "}").encode("utf-8"))
+    elif fmt == "xml":
+        head = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
+        head += [f"<variable name={quoteattr(v)}/>" for v in variables]
+        head.append("</head><results>")
         if truncated:
-            out.append(f"<!-- {note} -->")
-        for row in rows:
-            out.append("<result>")
-            out += [f"<binding name={quoteattr(v)}>{term_xml(t)}</binding>" for v, t in zip(variables, row) if t is not None]
-            out.append("</result>")
-        out.append("</results></sparql>\n")
-        return "".join(out).encode("utf-8")
-    if fmt == "csv":
-        lines = [",".join(variables)] + [",".join(csv_field(t) for t in row) for row in rows]
-        return ("\r\n".join(lines) + "\r\n").encode("utf-8")
-    if fmt == "tsv":
-        lines = ["\t".join("?" + v for v in variables)]
-        lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]
-        return ("\n".join(lines) + "\n").encode("utf-8")
-    raise ValueError(f"not a result format: {fmt}")
+            head.append(f"<!-- {note} -->")
+        out.write("".join(head).encode("utf-8"))
+        for batch in _batches(rows):
+            parts = []
+            for row in batch:
+                parts.append("<result>")
+                parts += [f"<binding name={quoteattr(v)}>{term_xml(t)}</binding>" for v, t in zip(variables, row) if t is not None]
+                parts.append("</result>")
+            out.write("".join(parts).encode("utf-8"))
+        out.write(b"</results></sparql>\n")
+    elif fmt == "csv":
+        out.write((",".join(variables) + "\r\n").encode("utf-8"))
+        for batch in _batches(rows):
+            out.write("".join(",".join(csv_field(t) for t in row) + "\r\n" for row in batch).encode("utf-8"))
+    elif fmt == "tsv":
+        out.write(("\t".join("?" + v for v in variables) + "\n").encode("utf-8"))
+        for batch in _batches(rows):
+            out.write("".join("\t".join("" if t is None else str(t) for t in row) + "\n" for row in batch).encode("utf-8"))
+    else:
+        raise ValueError(f"not a result format: {fmt}")

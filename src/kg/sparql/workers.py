@@ -1,7 +1,8 @@
 """The query engine: evaluate one guarded query with limits, in a pool of worker processes.
 
 The seam every caller uses is ``Engine.run(job) -> Answer`` (a query in, bytes in one format out, with
-the row cap and the wall-clock limit applied). ``WorkerPool`` is the embedded implementation: N worker
+the row cap and the wall-clock limit applied), or ``Engine.stream(job)``, which gives an answer larger
+than one chunk as a ``Streamed`` head plus chunks while the worker is still writing it. ``WorkerPool`` is the embedded implementation: N worker
 processes each open the same read-only on-disk pyoxigraph store and serialize their own results. A query
 that overruns the wall-clock limit gets its worker killed and replaced; a worker that dies costs only its
 own request. A result cache (keyed by the frozen ``Job`` and the dataset version) or a remote SPARQL
@@ -10,6 +11,7 @@ store can implement the same ``Engine`` protocol and take its place.
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import queue
 import resource
@@ -17,12 +19,13 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from itertools import islice
+from typing import BinaryIO, Callable, Iterator, Protocol
 
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, Store, Variable, serialize
 
 from .formats import BY_NAME
-from .results import serialize_solutions
+from .results import write_solutions
 
 @dataclass(frozen=True)
 class Job:
@@ -44,6 +47,27 @@ class Answer:
     format: str
     truncated: bool = False
     rows: int = 0
+
+
+@dataclass
+class Streamed:
+    """An answer too large for one chunk: its head (format, whether the row cap cut it, rows kept) is known,
+    its body arrives as ``chunks`` (iterate once). A failure after the head raises from the iteration."""
+
+    format: str
+    truncated: bool
+    rows: int
+    chunks: Iterator[bytes]
+
+
+def collect(answer: Answer | Streamed) -> Answer:
+    """The whole body of an answer, streamed or not."""
+    if isinstance(answer, Answer):
+        return answer
+    return Answer(b"".join(answer.chunks), answer.format, answer.truncated, answer.rows)
+
+
+CHUNK_BYTES = 64 * 1024  # an answer larger than this streams, in chunks of about this size
 
 
 class EngineError(Exception):
@@ -83,6 +107,8 @@ class Engine(Protocol):
 
     def run(self, job: Job) -> Answer: ...
 
+    def stream(self, job: Job) -> Answer | Streamed: ...
+
     def close(self) -> None: ...
 
 
@@ -95,48 +121,89 @@ def _bindings(job: Job) -> dict | None:
     return {Variable(name): NamedNode(iri) for name, iri in job.bindings}
 
 
-def execute(store: Store, job: Job, prefixes: dict[str, str]) -> Answer:
-    """Evaluate ``job`` on ``store``: the one place where a query meets the data."""
+def execute(store: Store, job: Job, prefixes: dict[str, str]) -> tuple[bool, int, Callable[[BinaryIO], None]]:
+    """Evaluate ``job`` on ``store``: the one place where a query meets the data (see ``plan``)."""
     options: dict = {"base_iri": job.base_iri, "substitutions": _bindings(job)}
     if job.default_graphs is not None or job.named_graphs is not None:
         options["default_graph"] = [NamedNode(g) for g in job.default_graphs or ()]
         options["named_graphs"] = [NamedNode(g) for g in job.named_graphs or ()]
     elif job.union_default:
         options["use_default_graph_as_union"] = True
-    return to_answer(store.query(job.query, **options), job, prefixes)
+    return plan(store.query(job.query, **options), job, prefixes)
 
 
-def to_answer(result, job: Job, prefixes: dict[str, str]) -> Answer:
-    """A query's result (pyoxigraph's, evaluated here or parsed from a remote store) in the job's format,
-    with the row cap applied and said."""
+def plan(result, job: Job, prefixes: dict[str, str]) -> tuple[bool, int, Callable[[BinaryIO], None]]:
+    """A query's result (pyoxigraph's, evaluated here or parsed from a remote store) made ready to write in
+    the job's format: whether the row cap cut it, how many rows or triples it keeps, and the function that
+    writes it. Evaluation happens here (up to one row past the cap, to know whether the cap cut), so the
+    head of a response is known before its first byte is written."""
     fmt = BY_NAME[job.format]
     if isinstance(result, QueryBoolean):
         if fmt.kind != "results":
             raise WrongFormError(f"an ASK query answers true or false: ask for a result format, not {fmt.media_type}")
-        return Answer(result.serialize(format=fmt.results_format), job.format, False, 1)
+        return False, 1, lambda out: out.write(result.serialize(format=fmt.results_format))
     if isinstance(result, QuerySolutions):
         if fmt.kind != "results":
             raise WrongFormError(f"a SELECT query answers a table: ask for a result format, not {fmt.media_type}")
         variables = [v.value for v in result.variables]
-        rows = []
-        for solution in result:
-            if len(rows) == job.max_rows:
-                return Answer(serialize_solutions(variables, rows, job.format, True, job.max_rows), job.format, True, len(rows))
-            rows.append([solution[v] for v in variables])
-        return Answer(serialize_solutions(variables, rows, job.format, False, job.max_rows), job.format, False, len(rows))
+        kept = list(islice(result, job.max_rows + 1))
+        truncated = len(kept) > job.max_rows
+        rows = [[solution[v] for v in variables] for solution in kept[: job.max_rows]]
+        return truncated, len(rows), lambda out: write_solutions(out, variables, rows, job.format, truncated, job.max_rows)
     if fmt.kind != "rdf":
         raise WrongFormError(f"a CONSTRUCT or DESCRIBE query answers a graph: ask for an RDF format, not {fmt.media_type}")
-    triples = []
-    truncated = False
-    for triple in result:
-        if len(triples) == job.max_rows:
-            truncated = True
-            break
-        triples.append(triple)
-    body = serialize(triples, format=fmt.rdf_format, prefixes=prefixes if job.format in ("turtle", "trig") else None)
-    if truncated and job.format in ("turtle", "trig", "ntriples", "nquads"):
-        body = f"# results truncated after {job.max_rows} triples (KG_MAX_ROWS)\n".encode() + body
-    return Answer(body, job.format, truncated, len(triples))
+    triples = list(islice(result, job.max_rows + 1))
+    truncated = len(triples) > job.max_rows
+    del triples[job.max_rows:]
+
+    def write(out: BinaryIO) -> None:
+        if truncated and job.format in ("turtle", "trig", "ntriples", "nquads"):
+            out.write(f"# results truncated after {job.max_rows} triples (KG_MAX_ROWS)\n".encode())
+        serialize(triples, output=out, format=fmt.rdf_format, prefixes=prefixes if job.format in ("turtle", "trig") else None)
+
+    return truncated, len(triples), write
+
+
+def to_answer(result, job: Job, prefixes: dict[str, str]) -> Answer:
+    """A query's result as one whole ``Answer`` (for engines that do not stream)."""
+    truncated, rows, write = plan(result, job, prefixes)
+    out = io.BytesIO()
+    write(out)
+    return Answer(out.getvalue(), job.format, truncated, rows)
+
+
+class _PipeWriter:
+    """The binary sink a worker writes an answer into. An answer that fits in one chunk goes to the parent
+    whole, as one ``("ok", Answer)`` message; a larger one goes as ``("head", (format, truncated, rows))``
+    then ``("chunk", bytes)`` messages as the serializer produces them, then ``("end", None)``."""
+
+    def __init__(self, conn, job: Job, truncated: bool, rows: int):
+        self.conn = conn
+        self.head = (job.format, truncated, rows)
+        self.buffer = bytearray()
+        self.streaming = False
+
+    def write(self, data) -> int:
+        self.buffer += data
+        if len(self.buffer) >= CHUNK_BYTES:
+            if not self.streaming:
+                self.conn.send(("head", self.head))
+                self.streaming = True
+            self.conn.send(("chunk", bytes(self.buffer)))
+            self.buffer.clear()
+        return len(data)
+
+    def flush(self) -> None:
+        pass  # chunks leave when full, and at finish()
+
+    def finish(self) -> None:
+        if self.streaming:
+            if self.buffer:
+                self.conn.send(("chunk", bytes(self.buffer)))
+            self.conn.send(("end", None))
+        else:
+            format_, truncated, rows = self.head
+            self.conn.send(("ok", Answer(bytes(self.buffer), format_, truncated, rows)))
 
 
 def _worker_main(conn, store_path: str, prefixes: dict[str, str], memory_bytes: int | None) -> None:
@@ -155,17 +222,29 @@ def _worker_main(conn, store_path: str, prefixes: dict[str, str], memory_bytes: 
         except (EOFError, OSError):
             return
         try:
-            reply = ("ok", execute(store, job, prefixes))
-        except SyntaxError as err:
-            reply = ("syntax", str(err))
-        except WrongFormError as err:
-            reply = ("form", str(err))
-        except Exception as err:  # reported to the parent, which raises it as a 500
-            reply = ("error", f"{type(err).__name__}: {err}")
-        try:
-            conn.send(reply)
+            _answer(conn, store, job, prefixes)
         except (BrokenPipeError, OSError):
             return
+
+
+def _answer(conn, store: Store, job: Job, prefixes: dict[str, str]) -> None:
+    """Evaluate ``job`` and send its answer (whole or in chunks) or the error, as ``_PipeWriter`` says."""
+    try:
+        truncated, rows, write = execute(store, job, prefixes)
+    except SyntaxError as err:
+        return conn.send(("syntax", str(err)))
+    except WrongFormError as err:
+        return conn.send(("form", str(err)))
+    except Exception as err:  # reported to the parent, which raises it as a 500
+        return conn.send(("error", f"{type(err).__name__}: {err}"))
+    out = _PipeWriter(conn, job, truncated, rows)
+    try:
+        write(out)
+    except OSError:
+        raise  # the pipe to the parent broke: the worker loop stops
+    except Exception as err:  # a serializer failed: a bug, cut short where it happened
+        return conn.send(("error", f"{type(err).__name__}: {err}"))
+    out.finish()
 
 
 @dataclass
@@ -268,37 +347,35 @@ class WorkerPool:
         return worker.ready
 
     def run(self, job: Job) -> Answer:
+        return collect(self.stream(job))
+
+    def stream(self, job: Job) -> Answer | Streamed:
+        """Evaluate ``job`` in a worker. A small answer comes back whole; a larger one as soon as its head is
+        known, its chunks then read from the worker by a pump thread as the worker writes them, so the
+        worker is free again when it has written the last one, however slowly the client reads. The
+        wall-clock limit covers evaluation and serialization together."""
         if self._closed:
             raise EngineBusy("the query engine is shutting down")
         worker = self._acquire()
+        deadline = time.monotonic() + self.timeout
         with self._lock:
             self._busy.add(worker.process.pid)
         try:
-            return self._evaluate(worker, job)
-        finally:
-            with self._lock:
-                self._busy.discard(worker.process.pid)
-
-    def _evaluate(self, worker: _Worker, job: Job) -> Answer:
-        try:
             worker.conn.send(job)
-            if not worker.conn.poll(self.timeout):
-                self._replace(worker)
-                raise QueryTimeout(
-                    f"query stopped after {self.timeout:g} s, the wall-clock limit (KG_QUERY_TIMEOUT)"
-                )
-            status, payload = worker.conn.recv()
+            status, payload = self._receive(worker, deadline)
         except (EOFError, OSError):
-            worker.process.join(timeout=2)
-            aborted = worker.process.exitcode == -signal.SIGABRT
-            self._replace(worker)
-            if aborted and self.memory_mb:
-                raise WorkerCrashed(
-                    f"the query needed more memory than a query worker may use ({self.memory_mb} MB, "
-                    "KG_WORKER_MEMORY_MB); its worker stopped and has been replaced"
-                ) from None
-            raise WorkerCrashed("the query worker stopped while evaluating this query; it has been replaced") from None
-        self._idle.put(worker)
+            self._done(worker)
+            raise self._crashed(worker) from None
+        except QueryTimeout:
+            self._done(worker)
+            raise
+        if status == "head":
+            chunks: queue.Queue = queue.Queue()
+            threading.Thread(target=self._pump, args=(worker, deadline, chunks), daemon=True,
+                             name="kg-answer-pump").start()
+            format_, truncated, rows = payload
+            return Streamed(format_, truncated, rows, _drain(chunks))
+        self._release(worker)
         if status == "ok":
             return payload
         if status == "syntax":
@@ -306,6 +383,58 @@ class WorkerPool:
         if status == "form":
             raise WrongFormError(payload)
         raise WorkerFailed(payload)
+
+    def _done(self, worker: _Worker) -> None:
+        with self._lock:
+            self._busy.discard(worker.process.pid)
+
+    def _release(self, worker: _Worker) -> None:
+        """A worker that answered goes back to the idle queue (marked not busy first, so the mark is never
+        taken off a query that has since started on it)."""
+        self._done(worker)
+        self._idle.put(worker)
+
+    def _receive(self, worker: _Worker, deadline: float):
+        """The worker's next message, or QueryTimeout (worker replaced) when the deadline passes first."""
+        if not worker.conn.poll(max(deadline - time.monotonic(), 0)):
+            self._replace(worker)
+            raise QueryTimeout(f"query stopped after {self.timeout:g} s, the wall-clock limit (KG_QUERY_TIMEOUT)")
+        return worker.conn.recv()
+
+    def _crashed(self, worker: _Worker) -> WorkerCrashed:
+        """Replace a worker whose pipe broke and say why it stopped."""
+        worker.process.join(timeout=2)
+        aborted = worker.process.exitcode == -signal.SIGABRT
+        self._replace(worker)
+        if aborted and self.memory_mb:
+            return WorkerCrashed(
+                f"the query needed more memory than a query worker may use ({self.memory_mb} MB, "
+                "KG_WORKER_MEMORY_MB); its worker stopped and has been replaced"
+            )
+        return WorkerCrashed("the query worker stopped while evaluating this query; it has been replaced")
+
+    def _pump(self, worker: _Worker, deadline: float, chunks: queue.Queue) -> None:
+        """Move a streamed answer's chunks from the worker into ``chunks``, ending with None or an error."""
+        try:
+            while True:
+                status, payload = self._receive(worker, deadline)
+                if status == "chunk":
+                    chunks.put(payload)
+                    continue
+                if status == "end":
+                    self._release(worker)
+                    chunks.put(None)
+                else:  # the serializer failed after the head was sent
+                    self._done(worker)
+                    self._replace(worker)
+                    chunks.put(WorkerFailed(payload))
+                return
+        except (EOFError, OSError):
+            self._done(worker)
+            chunks.put(self._crashed(worker))
+        except QueryTimeout as err:
+            self._done(worker)
+            chunks.put(err)
 
     def close(self) -> None:
         """Stop every worker: idle ones by closing their pipe, busy ones by killing them."""
@@ -320,6 +449,13 @@ class WorkerPool:
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join(timeout=2)
+
+
+def _drain(chunks: queue.Queue) -> Iterator[bytes]:
+    while (item := chunks.get()) is not None:
+        if isinstance(item, Exception):
+            raise item  # after the head: the response is cut short, which the client sees as an error
+        yield item
 
 
 def start_pool(settings, build) -> tuple[Engine, list[str]]:

@@ -3,10 +3,11 @@ errors that say what went wrong (never a stack trace)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyoxigraph import Literal, NamedNode, serialize
 
@@ -55,7 +56,7 @@ def etag(request: Request, fmt_name: str, extra: str = "") -> str:
 
 def respond(
     request: Request,
-    body: bytes,
+    body: bytes | Iterator[bytes],
     fmt: Format,
     *,
     status: int = 200,
@@ -63,7 +64,8 @@ def respond(
     vary: str = "Accept",
     tag: str = "",
 ) -> Response:
-    """A negotiated representation with Vary, ETag and Cache-Control from the dataset version."""
+    """A negotiated representation with Vary, ETag and Cache-Control from the dataset version; a body given
+    as an iterator of chunks is streamed (chunked transfer, no Content-Length)."""
     out = {"Vary": vary, "Cache-Control": CACHE_CONTROL}
     if request.method != "POST":  # a POST answer has no URL of its own to validate against
         out["ETag"] = etag(request, fmt.name, tag)
@@ -72,7 +74,9 @@ def respond(
         match = request.headers.get("if-none-match", "")
         if match and (match.strip() == "*" or out.get("ETag") in [m.strip() for m in match.split(",")]):
             return Response(status_code=304, headers=out)
-    return Response(body, status_code=status, media_type=fmt.header, headers=out)
+    if isinstance(body, bytes):
+        return Response(body, status_code=status, media_type=fmt.header, headers=out)
+    return StreamingResponse(body, status_code=status, media_type=fmt.header, headers=out)
 
 
 def alternates_header(links: list[tuple[str, Format]]) -> str:

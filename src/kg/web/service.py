@@ -19,7 +19,8 @@ LIMITS = (
     ("queryTimeout", "query_timeout", "decimal", "wall-clock limit per query, in seconds (KG_QUERY_TIMEOUT); "
      "a query that runs longer is stopped and answered with HTTP 503"),
     ("maxRows", "max_rows", "integer", "rows (or triples) per result (KG_MAX_ROWS); longer results are cut and "
-     "marked with the KG-Truncated header and, where the format allows, a note in the body"),
+     "marked with the KG-Truncated header and, where the format allows, a note in the body; "
+     "answers over 64 KB stream (chunked transfer)"),
     ("maxQueryBytes", "max_query_bytes", "integer", "largest query or request body in bytes "
      "(KG_MAX_QUERY_BYTES); larger ones are answered with HTTP 413"),
     ("maxNesting", "max_nesting", "integer", "deepest nesting of brackets in a query (KG_MAX_NESTING); deeper "

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from ..sparql.formats import GRAPH, SOLUTIONS
 from ..sparql.guard import guard
 from ..sparql.protocol import parse_request
-from ..sparql.workers import Job
+from ..sparql.workers import Job, Streamed, collect
 from .links import Links, links_for
 from .render import Problem, choose, rdf_bytes, render, respond
 from .service import service_description
@@ -78,17 +78,17 @@ async def sparql(request: Request, links: Links = Depends(links_for)) -> Respons
         union_default=not guarded.declares_dataset,
         max_rows=settings.max_rows,
     )
-    answer = await run_in_threadpool(state.engine.run, job)
+    answer = await run_in_threadpool(state.engine.stream, job)
     headers = {"KG-Truncated": f"max-rows={settings.max_rows}"} if answer.truncated else {}
-    body = answer.body
-    if fmt.kind == "html":
-        context = {"query": req.query, "truncated": answer.truncated, "max_rows": settings.max_rows, "links": links}
-        if graph_form:
-            context["subjects"] = await describe_triples(request, answer.body)
-        else:
-            context["results"] = json.loads(answer.body)
-        body = render(request, "results.html", **context)
-    return respond(request, body, fmt, headers=headers)
+    if fmt.kind != "html":
+        return respond(request, answer.chunks if isinstance(answer, Streamed) else answer.body, fmt, headers=headers)
+    body = (await run_in_threadpool(collect, answer)).body
+    context = {"query": req.query, "truncated": answer.truncated, "max_rows": settings.max_rows, "links": links}
+    if graph_form:
+        context["subjects"] = await describe_triples(request, body)
+    else:
+        context["results"] = json.loads(body)
+    return respond(request, render(request, "results.html", **context), fmt, headers=headers)
 
 
 async def _service_description(request: Request, links: Links, endpoint: str) -> Response:
