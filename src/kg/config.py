@@ -50,6 +50,17 @@ def _float(name: str, default: float, minimum: float) -> float:
     return value
 
 
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} must be 1 or 0 (or true/false, yes/no, on/off)")
+
+
 def _base_iri(raw: str) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -83,6 +94,7 @@ class Settings:
     validate_max_bytes: int = 32 * 2**20  # body of one POST /validate; more get HTTP 413
     validate_timeout: float = 60.0  # seconds of wall clock per validation; the worker is killed (HTTP 503)
     validate_workers: int = 1  # validation worker processes (each holds the shapes, parsed once)
+    access_log: bool = False  # a log line per request from uvicorn (errors and start-up are always logged)
 
     @property
     def dist_dir(self) -> Path:
@@ -116,4 +128,5 @@ class Settings:
             validate_max_bytes=_int("KG_VALIDATE_MAX_BYTES", 32 * 2**20, 1024),
             validate_timeout=_float("KG_VALIDATE_TIMEOUT", 60.0, 0.1),
             validate_workers=_int("KG_VALIDATE_WORKERS", 1),
+            access_log=_flag("KG_ACCESS_LOG", False),
         )

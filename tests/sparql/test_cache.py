@@ -119,3 +119,12 @@ def test_streamed_answer_over_a_quarter_of_the_budget_is_passed_on(pool):
     for _ in range(2):
         assert len(json.loads(cache.run(Job(BIG, "json", max_rows=4000)).body)["results"]["bindings"]) == 4000
     assert inner.jobs == 2 and len(cache) == 0
+
+
+def test_peek_answers_only_what_is_kept(pool):
+    cache = ResultCache(Counting(pool), max_entries=8, max_bytes=2**20)
+    job = Job(Q + " # peeked", "json")
+    assert cache.peek(job) is None and cache.hits == 0 and cache.misses == 0  # a peek never evaluates
+    answer = cache.run(job)
+    assert cache.peek(job) == answer and cache.hits == 1
+    assert pool.peek(job) is None  # the pool itself keeps nothing

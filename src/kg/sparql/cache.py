@@ -51,15 +51,24 @@ class ResultCache:
     def run(self, job: Job) -> Answer:
         return collect(self.stream(job))
 
-    def stream(self, job: Job) -> Answer | Streamed:
-        key = self.key(job)
+    def peek(self, job: Job) -> Answer | None:
+        return self._lookup(self.key(job), count_miss=False)
+
+    def _lookup(self, key, *, count_miss: bool) -> Answer | None:
         with self._lock:
             answer = self._entries.get(key)
             if answer is not None:
                 self._entries.move_to_end(key)
                 self.hits += 1
-                return answer
-            self.misses += 1
+            elif count_miss:
+                self.misses += 1
+            return answer
+
+    def stream(self, job: Job) -> Answer | Streamed:
+        key = self.key(job)
+        answer = self._lookup(key, count_miss=True)
+        if answer is not None:
+            return answer
         answer = self.inner.stream(job)  # errors propagate and are never kept
         if isinstance(answer, Streamed):
             return Streamed(answer.format, answer.truncated, answer.rows, self._keeping(key, answer))

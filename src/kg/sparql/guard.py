@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urljoin
 
 UPDATE_WORDS = frozenset({"INSERT", "DELETE", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH", "USING"})
@@ -233,8 +234,18 @@ def _scan(toks: list[Token], base: str, allowed_graphs: frozenset[str]) -> _Scan
     return scan
 
 
+MEMO_CHARS = 4096  # queries up to this long have their verdict remembered (the example catalog, repeated lookups)
+
+
 def guard(text: str, *, max_bytes: int, max_nesting: int, base: str, allowed_graphs: frozenset[str]) -> Guarded:
-    """Check a query before evaluation; raise QueryRefused or QueryTooLarge, else describe it."""
+    """Check a query before evaluation; raise QueryRefused or QueryTooLarge, else describe it. A passed
+    short query is remembered (the guard is a pure function of its arguments); a refusal never is."""
+    if len(text) <= MEMO_CHARS:
+        return _remembered(text, max_bytes, max_nesting, base, allowed_graphs)
+    return _guard(text, max_bytes, max_nesting, base, allowed_graphs)
+
+
+def _guard(text: str, max_bytes: int, max_nesting: int, base: str, allowed_graphs: frozenset[str]) -> Guarded:
     size = len(text.encode("utf-8"))
     if size > max_bytes:
         raise QueryTooLarge(f"query of {size} bytes is larger than the limit of {max_bytes} bytes (KG_MAX_QUERY_BYTES)")
@@ -245,6 +256,9 @@ def guard(text: str, *, max_bytes: int, max_nesting: int, base: str, allowed_gra
         _scan(tokens(_unescape(text), max_nesting), base, allowed_graphs)
     depth = _max_depth(toks)
     return Guarded(text, scan.form, tuple(scan.from_graphs), tuple(scan.from_named), depth)
+
+
+_remembered = lru_cache(maxsize=1024)(_guard)
 
 
 def _max_depth(toks: list[Token]) -> int:

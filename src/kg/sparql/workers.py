@@ -109,6 +109,10 @@ class Engine(Protocol):
 
     def stream(self, job: Job) -> Answer | Streamed: ...
 
+    def peek(self, job: Job) -> Answer | None:
+        """The answer if it is at hand without evaluating (a cache hit), else None: cheap enough for the
+        event loop, so a repeated query costs no thread hop."""
+
     def close(self) -> None: ...
 
 
@@ -348,6 +352,9 @@ class WorkerPool:
 
     def run(self, job: Job) -> Answer:
         return collect(self.stream(job))
+
+    def peek(self, job: Job) -> None:
+        return None  # every answer is evaluated
 
     def stream(self, job: Job) -> Answer | Streamed:
         """Evaluate ``job`` in a worker. A small answer comes back whole; a larger one as soon as its head is

@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
-from .links import Links, links_for
+from .links import Links, request_links
 from .render import CACHE_CONTROL, Problem, choose, render, respond
 
 router = APIRouter()
@@ -62,7 +62,7 @@ def accepts_gzip(header: str | None) -> bool:
 
 @router.api_route("/dumps", methods=READ, include_in_schema=False)
 @router.api_route("/dumps/", methods=READ)
-async def listing(request: Request, links: Links = Depends(links_for)) -> Response:
+async def listing(request: Request, links: Links = Depends(request_links)) -> Response:
     fmt = choose(request, ("html",))
     dist = request.app.state.build.dist
     sums = checksums(dist)

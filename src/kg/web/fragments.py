@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
-from .links import Links, links_for
+from .links import Links, request_links
 from .render import CACHE_CONTROL, Problem, choose
 from .view import construct, select
 
@@ -82,7 +82,7 @@ def _pattern(s, p, o) -> tuple[str, str]:
 
 
 @router.api_route("/fragments", methods=READ)
-async def fragment(request: Request, links: Links = Depends(links_for)) -> Response:
+async def fragment(request: Request, links: Links = Depends(request_links)) -> Response:
     qp = request.query_params
     s, p, o = (parse_term(qp.get(k, ""), k) for k in ("subject", "predicate", "object"))
     try:

@@ -15,9 +15,11 @@ from xml.sax.saxutils import escape
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import Response
 from pyoxigraph import Literal as OxLiteral
+from starlette.datastructures import MutableHeaders
 
 from ..changelog import changes, released_at
-from .links import Links, links_for
+from .links import Links, request_links
+from .middleware import ReadAnswerMiddleware
 from .render import CACHE_CONTROL, Problem
 from .view import select
 
@@ -45,31 +47,49 @@ def install(app: FastAPI) -> None:
     """The harvesting routes, and Last-Modified / If-Modified-Since on every GET and HEAD answered 200."""
     app.include_router(router)
 
-    @app.middleware("http")
-    async def conditional(request: Request, call_next):
-        response = await call_next(request)
-        if request.method not in ("GET", "HEAD") or response.status_code != 200:
-            return response
-        if "last-modified" in response.headers:  # a dump's file time
-            modified = parsedate_to_datetime(response.headers["last-modified"]).timestamp()
-        else:
-            modified = last_modified(request)
-            response.headers["Last-Modified"] = http_date(modified)
-        since = request.headers.get("if-modified-since")
-        if since and "if-none-match" not in request.headers:
-            try:
-                unchanged = int(modified) <= parsedate_to_datetime(since).timestamp()
-            except (TypeError, ValueError, IndexError, OverflowError):
-                unchanged = False  # an unreadable date is ignored (RFC 9110 13.1.3)
-            if unchanged:
-                keep = {k: v for k, v in response.headers.items()
-                        if k in ("etag", "cache-control", "vary", "last-modified", "content-location", "link",
-                                 "access-control-allow-origin")}
-                if hasattr(response, "body_iterator"):
-                    async for _ in response.body_iterator:  # let the handler finish and release its file
-                        pass
-                return Response(status_code=304, headers=keep)
-        return response
+    app.add_middleware(ConditionalGet)
+
+
+KEEP_ON_304 = ("etag", "cache-control", "vary", "last-modified", "content-location", "link", "access-control-allow-origin")
+
+
+class ConditionalGet(ReadAnswerMiddleware):
+    """``Last-Modified`` on every GET and HEAD answered 200 (a dump keeps its file's time), and 304 for
+    ``If-Modified-Since`` when no ``If-None-Match`` came (that one takes precedence)."""
+
+    def sender(self, request: Request, send):
+        dropping = False
+
+        async def sending(message) -> None:
+            nonlocal dropping
+            if dropping:
+                return  # the body of an answer replaced by 304
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                headers = MutableHeaders(scope=message)
+                if "last-modified" in headers:  # a dump's file time
+                    modified = parsedate_to_datetime(headers["last-modified"]).timestamp()
+                else:
+                    modified = last_modified(request)
+                    headers["Last-Modified"] = http_date(modified)
+                if _unchanged_since(request, modified):
+                    dropping = True
+                    kept = [(k, v) for k, v in message["headers"] if k.decode("latin-1").lower() in KEEP_ON_304]
+                    await send({"type": "http.response.start", "status": 304, "headers": kept})
+                    await send({"type": "http.response.body", "body": b""})
+                    return
+            await send(message)
+
+        return sending
+
+
+def _unchanged_since(request: Request, modified: float) -> bool:
+    since = request.headers.get("if-modified-since")
+    if not since or "if-none-match" in request.headers:
+        return False
+    try:
+        return int(modified) <= parsedate_to_datetime(since).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return False  # an unreadable date is ignored (RFC 9110 13.1.3)
 
 
 def _text(body: str, media: str, request: Request) -> Response:
@@ -78,7 +98,7 @@ def _text(body: str, media: str, request: Request) -> Response:
 
 
 @router.api_route("/robots.txt", methods=READ)
-async def robots(request: Request, links: Links = Depends(links_for)) -> Response:
+async def robots(request: Request, links: Links = Depends(request_links)) -> Response:
     """Crawl the pages and dumps; leave the query endpoints and the validator to people and their scripts."""
     body = (
         "# kg: crawl every page and dump; the endpoints below run queries and validations, not pages\n"
@@ -95,7 +115,7 @@ async def robots(request: Request, links: Links = Depends(links_for)) -> Respons
 
 
 @router.api_route("/sitemap.xml", methods=READ)
-async def sitemap(request: Request, links: Links = Depends(links_for)) -> Response:
+async def sitemap(request: Request, links: Links = Depends(request_links)) -> Response:
     """Every page, and the document about every IRI the dataset describes under its base (HTML by
     negotiation), each with the release date."""
     base = request.app.state.build.base_iri
@@ -121,7 +141,7 @@ def _json(request: Request, data) -> Response:
 
 
 @router.api_route("/changes", methods=READ)
-async def change_log(request: Request, links: Links = Depends(links_for)) -> Response:
+async def change_log(request: Request, links: Links = Depends(request_links)) -> Response:
     """The releases this server knows, newest first: version, the version before, when, how many quads
     were added and removed, and where the quads themselves are."""
     log = changes(request.app.state.build.dist)

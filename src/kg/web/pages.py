@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from pyoxigraph import RdfFormat, parse
 
 from ..sparql.formats import GRAPH, offered
-from .links import Links, links_for
+from .links import Links, request_links
 from .render import Problem, alternates_header, choose, rdf_bytes, render, respond
 from .view import describe_triples
 from .workbench import home_extras
@@ -17,7 +17,7 @@ READ = ["GET", "HEAD", "OPTIONS"]
 
 
 @router.api_route("/", methods=READ)
-async def home(request: Request, links: Links = Depends(links_for)) -> Response:
+async def home(request: Request, links: Links = Depends(request_links)) -> Response:
     """The home page; an RDF client is sent to the dataset's VoID description."""
     fmt = choose(request, ("html", "rdf"))
     if fmt.kind == "rdf":
@@ -31,7 +31,7 @@ async def home(request: Request, links: Links = Depends(links_for)) -> Response:
 
 
 @router.api_route("/.well-known/void", methods=READ)
-async def void(request: Request, links: Links = Depends(links_for)) -> Response:
+async def void(request: Request, links: Links = Depends(request_links)) -> Response:
     """VoID and DCAT description of the dataset, as the build wrote it, in any format."""
     path = request.app.state.build.path("void.ttl")
     if not path.is_file():

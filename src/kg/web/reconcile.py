@@ -23,7 +23,7 @@ from html import escape
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from .links import Links, links_for
+from .links import Links, request_links
 from .render import Problem
 from .view import select
 
@@ -210,7 +210,7 @@ def _json(data, status: int = 200) -> Response:
 
 
 @router.api_route("/reconcile", methods=["GET", "HEAD", "POST", "OPTIONS"])
-async def service(request: Request, links: Links = Depends(links_for)) -> Response:
+async def service(request: Request, links: Links = Depends(request_links)) -> Response:
     """The manifest (no ``queries``), or the results of a query batch (``queries`` as a GET parameter or
     an ``application/x-www-form-urlencoded`` POST field, JSON)."""
     raw = request.query_params.get("queries")
@@ -262,7 +262,7 @@ async def suggest(request: Request) -> Response:
 
 
 @router.api_route("/reconcile/preview", methods=READ)
-async def preview(request: Request, links: Links = Depends(links_for)) -> Response:
+async def preview(request: Request, links: Links = Depends(request_links)) -> Response:
     """A small HTML summary of one entity for an iframe: its labels in every language, types, note."""
     idx = await index(request)
     e = idx.entities.get(request.query_params.get("id", ""))

@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from pyoxigraph import Literal, NamedNode
 
 from ..sparql.formats import GRAPH, Format, by_suffix, offered
-from .links import Links, links_for
+from .links import Links, request_links
 from .render import Problem, alternates_header, choose, render, respond
 from .view import RDF_TYPE, Prop, construct, labels_of, select, to_value
 from .workbench import entity_extras, language, prefer_language
@@ -73,12 +73,12 @@ def _check_path(path: str) -> None:
 
 
 @router.api_route("/id/{path:path}", methods=READ)
-async def thing(path: str, request: Request, links: Links = Depends(links_for)) -> Response:
+async def thing(path: str, request: Request, links: Links = Depends(request_links)) -> Response:
     return await _see_other("id/", path, request, links)
 
 
 @router.api_route("/graph/{path:path}", methods=READ)
-async def named_graph(path: str, request: Request, links: Links = Depends(links_for)) -> Response:
+async def named_graph(path: str, request: Request, links: Links = Depends(request_links)) -> Response:
     return await _see_other("graph/", path, request, links)
 
 
@@ -97,7 +97,7 @@ async def _see_other(area: str, path: str, request: Request, links: Links) -> Re
 
 
 @router.api_route("/doc/{path:path}", methods=READ)
-async def document(path: str, request: Request, links: Links = Depends(links_for)) -> Response:
+async def document(path: str, request: Request, links: Links = Depends(request_links)) -> Response:
     """The document about one thing, in one format."""
     _check_path(path)
     stem, fmt = split_suffix(path)

@@ -15,12 +15,13 @@ from __future__ import annotations
 import json
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from starlette.datastructures import MutableHeaders
 from pyoxigraph import NamedNode
 
 from ..metadata import DUMPS, LICENSE
 from ..sparql.workers import EngineError
 from .links import Links, links_for
+from .middleware import ReadAnswerMiddleware
 from .view import LABELS, select
 
 SCHEMA = "https://schema.org/"
@@ -74,31 +75,60 @@ DUMP_SUFFIXES = (".html", ".ttl", ".jsonld", ".nt", ".rdf", ".trig", ".nq")
 
 
 def install(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def signposting(request: Request, call_next):
-        response = await call_next(request)
-        if request.method not in ("GET", "HEAD") or response.status_code != 200:
-            return response
-        links = links_for(request)
-        media = response.headers.get("content-type", "")
-        is_html = media.startswith("text/html")
-        values, about = signposts(request.url.path, links, is_html)
-        existing = response.headers.get("link")
-        response.headers["Link"] = ", ".join(([existing] if existing else []) + values)
-        if not is_html or request.method == "HEAD":
-            return response
-        body = b"".join([chunk async for chunk in response.body_iterator])
-        marker = body.find(b"</head>")
-        if marker < 0:
-            return Response(body, status_code=200, headers=dict(response.headers))
-        try:
-            data = await schema_org(request, links, request.url.path, about)
-        except EngineError:  # workers busy or stopped: the page, already made, goes out without its island
-            return Response(body, status_code=200, headers=dict(response.headers))
-        island = json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e")
-        script = f'<script type="application/ld+json">{island}</script>\n'.encode("utf-8")
-        headers = {k: v for k, v in response.headers.items() if k != "content-length"}
-        return Response(body[:marker] + script + body[marker:], status_code=200, headers=headers)
+    app.add_middleware(Signposting)
+
+
+class Signposting(ReadAnswerMiddleware):
+    """Typed ``Link`` headers on every GET/HEAD answered 200 and the schema.org island in every HTML page.
+    Only an HTML page's body is held back (to add the island); everything else passes through as it
+    comes, streamed answers included."""
+
+    def sender(self, request: Request, send):
+        held: dict | None = None  # the start of an HTML page, while its body is gathered
+        body: list[bytes] = []
+        about: str | None = None
+
+        async def sending(message) -> None:
+            nonlocal held, about
+            if message["type"] == "http.response.start":
+                if message["status"] != 200:
+                    return await send(message)
+                headers = MutableHeaders(scope=message)
+                links = links_for(request)
+                is_html = headers.get("content-type", "").startswith("text/html")
+                values, about = signposts(request.url.path, links, is_html)
+                existing = headers.get("link")
+                headers["Link"] = ", ".join(([existing] if existing else []) + values)
+                if not is_html or request.method == "HEAD":
+                    return await send(message)
+                held = message
+                return None
+            if held is None or message["type"] != "http.response.body":
+                return await send(message)
+            body.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return None
+            page = await _with_island(request, b"".join(body), about)
+            MutableHeaders(scope=held)["Content-Length"] = str(len(page))
+            await send(held)
+            await send({"type": "http.response.body", "body": page})
+
+        return sending
+
+
+async def _with_island(request: Request, page: bytes, about: str | None) -> bytes:
+    """The page with its schema.org description before ``</head>`` (unchanged without one, or when the
+    workers cannot answer: the page, already made, goes out without its island)."""
+    marker = page.find(b"</head>")
+    if marker < 0:
+        return page
+    try:
+        data = await schema_org(request, links_for(request), request.url.path, about)
+    except EngineError:
+        return page
+    island = json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e")
+    script = f'<script type="application/ld+json">{island}</script>\n'.encode("utf-8")
+    return page[:marker] + script + page[marker:]
 
 
 async def schema_org(request: Request, links: Links, path: str, about: str | None) -> dict:

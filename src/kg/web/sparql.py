@@ -12,7 +12,7 @@ from ..sparql.formats import GRAPH, SOLUTIONS
 from ..sparql.guard import guard
 from ..sparql.protocol import parse_request
 from ..sparql.workers import Job, Streamed, collect
-from .links import Links, links_for
+from .links import Links, request_links
 from .render import Problem, choose, rdf_bytes, render, respond
 from .service import service_description
 from .view import describe_triples, graph_sizes
@@ -41,7 +41,7 @@ async def read_body(request: Request, limit: int, setting: str = "KG_MAX_QUERY_B
 
 @router.api_route("/sparql", methods=METHODS)
 @router.api_route("/sparql/", methods=METHODS, include_in_schema=False)
-async def sparql(request: Request, links: Links = Depends(links_for)) -> Response:
+async def sparql(request: Request, links: Links = Depends(request_links)) -> Response:
     state = request.app.state
     settings = state.settings
     body = await read_body(request, settings.max_query_bytes) if request.method == "POST" else b""
@@ -78,7 +78,7 @@ async def sparql(request: Request, links: Links = Depends(links_for)) -> Respons
         union_default=not guarded.declares_dataset,
         max_rows=settings.max_rows,
     )
-    answer = await run_in_threadpool(state.engine.stream, job)
+    answer = state.engine.peek(job) or await run_in_threadpool(state.engine.stream, job)
     headers = {"KG-Truncated": f"max-rows={settings.max_rows}"} if answer.truncated else {}
     if fmt.kind != "html":
         return respond(request, answer.chunks if isinstance(answer, Streamed) else answer.body, fmt, headers=headers)

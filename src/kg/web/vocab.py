@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from pyoxigraph import BlankNode, NamedNode
 
 from ..sparql.formats import GRAPH, by_suffix, offered
-from .links import Links, links_for
+from .links import Links, request_links
 from .render import Problem, alternates_header, choose, rdf_bytes, render, respond
 from .view import describe_triples
 
@@ -23,12 +23,12 @@ PROPERTY_TYPES = (OWL + "ObjectProperty", OWL + "DatatypeProperty", OWL + "Annot
 
 @router.api_route("/ontology/kg", methods=READ)
 @router.api_route("/ontology/kg.{suffix}", methods=READ)
-async def ontology(request: Request, suffix: str | None = None, links: Links = Depends(links_for)) -> Response:
+async def ontology(request: Request, suffix: str | None = None, links: Links = Depends(request_links)) -> Response:
     return await _vocab_document(request, links, "ontology/kg", "ontology.ttl", suffix, "ontology.html")
 
 
 @router.api_route("/ontology/kg/{version}", methods=READ)
-async def ontology_version(request: Request, version: str, links: Links = Depends(links_for)) -> Response:
+async def ontology_version(request: Request, version: str, links: Links = Depends(request_links)) -> Response:
     """The ontology at its owl:versionIRI (the one version this build holds)."""
     stem, dot, suffix = version.rpartition(".")
     if not dot or by_suffix(suffix, GRAPH) is None:  # "0.1.0" is a version, "0.1.0.ttl" one in Turtle
@@ -47,7 +47,7 @@ async def ontology_version(request: Request, version: str, links: Links = Depend
 
 @router.api_route("/shapes", methods=READ)
 @router.api_route("/shapes.{suffix}", methods=READ)
-async def shapes(request: Request, suffix: str | None = None, links: Links = Depends(links_for)) -> Response:
+async def shapes(request: Request, suffix: str | None = None, links: Links = Depends(request_links)) -> Response:
     return await _vocab_document(request, links, "shapes", "shapes.ttl", suffix, "ontology.html")
 
 

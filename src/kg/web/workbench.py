@@ -22,7 +22,7 @@ from ..catalog import CatalogError, load_catalog
 from . import citation
 from .charts import POPULATION, bar_panels, province_figures
 from .i18n import OFFERED, choose_language, pick_label, prefer
-from .links import Links, links_for
+from .links import Links, request_links
 from .reader import passages_of, segment, source_text
 from .render import Problem, choose, render, respond
 from .timeline import dated_events, timeline_svg
@@ -106,7 +106,7 @@ def catalog_entries(request: Request) -> list[dict]:
 
 
 @router.api_route("/examples", methods=READ)
-async def examples(request: Request, links: Links = Depends(links_for)) -> Response:
+async def examples(request: Request, links: Links = Depends(request_links)) -> Response:
     """Every example query with its header, readable without JavaScript, each opening in the editor."""
     fmt = choose(request, ("html",))
     body = render(request, "examples.html", links=links, examples=catalog_entries(request))
@@ -114,7 +114,7 @@ async def examples(request: Request, links: Links = Depends(links_for)) -> Respo
 
 
 @router.api_route("/editor", methods=READ)
-async def editor(request: Request, links: Links = Depends(links_for)) -> Response:
+async def editor(request: Request, links: Links = Depends(request_links)) -> Response:
     fmt = choose(request, ("html",))
     state = request.app.state
     config = {
@@ -149,7 +149,7 @@ def reader_anchor(links: Links, start: int | str, end: int | str) -> str:
 
 
 @router.api_route("/reader", methods=READ)
-async def reader(request: Request, links: Links = Depends(links_for)) -> Response:
+async def reader(request: Request, links: Links = Depends(request_links)) -> Response:
     fmt = choose(request, ("html",))
     lang = language(request)
     source = links.iri(TEXT_PATH)
@@ -233,7 +233,7 @@ async def fact_info(request: Request, iri: str, label: str) -> citation.FactInfo
 
 
 @router.api_route("/cite", methods=READ)
-async def cite(request: Request, links: Links = Depends(links_for)) -> Response:
+async def cite(request: Request, links: Links = Depends(request_links)) -> Response:
     """``/cite?format=bibtex|csl-json[&iri=<an IRI of this dataset>]``: the dataset, or one fact of it."""
     what = request.query_params.get("format", "bibtex")
     if what not in ("bibtex", "csl-json"):

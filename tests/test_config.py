@@ -1,0 +1,27 @@
+"""Settings from the environment: flags read strictly, with a message naming the variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.config import ConfigError, Settings
+from kg.web.app import create_app, server_config
+
+
+@pytest.mark.parametrize("raw, expected", [("1", True), ("on", True), ("TRUE", True), ("0", False), ("no", False), ("", False)])
+def test_access_log_flag(monkeypatch, raw, expected):
+    monkeypatch.setenv("KG_ACCESS_LOG", raw)
+    settings = Settings.from_env()
+    assert settings.access_log is expected
+    assert server_config(create_app(settings), settings, "127.0.0.1", 8000).access_log is expected
+
+
+def test_access_log_is_off_by_default(monkeypatch):
+    monkeypatch.delenv("KG_ACCESS_LOG", raising=False)
+    assert Settings.from_env().access_log is False
+
+
+def test_bad_flag_names_the_variable(monkeypatch):
+    monkeypatch.setenv("KG_ACCESS_LOG", "sometimes")
+    with pytest.raises(ConfigError, match="KG_ACCESS_LOG='sometimes' must be 1 or 0"):
+        Settings.from_env()
