@@ -1,5 +1,6 @@
-"""Shared fixtures: the project settings with a temporary dist/, one validated build into it, and a way to
-validate against some shapes only."""
+"""Shared fixtures: the project settings with a temporary dist/, one validated build into it, a way to
+validate against some shapes only, and the check that kg's SHACL engine reports what pyshacl reports on
+every validation the tests run in this process (``engines_agree``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from collections.abc import Callable, Iterable
 
 import pytest
 from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, SH
+
+import kg.validate
 
 from kg.build import BuildResult, build
 from kg.config import Settings, project_root
@@ -59,3 +63,49 @@ def narrowed(shapes: Graph, targets: dict[str, Iterable[URIRef] | None]) -> Grap
 def narrow() -> Callable[[Graph, dict], Graph]:
     """``narrow(shapes, {"ObservationShape": [node, ...]})``: see ``narrowed``."""
     return narrowed
+
+
+def report_results(report: Graph) -> list[tuple]:
+    """Every sh:ValidationResult of a report graph (sh:detail ones too) as comparable text: focus, path,
+    component, severity, shape, value, source constraint, its messages, and its details' count."""
+    out = []
+    for r in report.subjects(RDF.type, SH.ValidationResult):
+        def v(p):
+            x = report.value(r, p)
+            return "" if x is None else x.n3()
+        out.append((v(SH.focusNode), v(SH.resultPath), v(SH.sourceConstraintComponent), v(SH.resultSeverity),
+                    v(SH.sourceShape), v(SH.value), v(SH.sourceConstraint),
+                    tuple(sorted(m.n3() for m in report.objects(r, SH.resultMessage))),
+                    len(list(report.objects(r, SH.detail)))))
+    return sorted(out)
+
+
+def assert_same_report(ours: tuple[bool, Graph], theirs: tuple[bool, Graph]) -> None:
+    assert report_results(ours[1]) == report_results(theirs[1])
+    assert ours[0] == theirs[0]
+    assert isomorphic(ours[1], theirs[1])
+
+
+COMPARED: list[int] = [0]
+
+
+def pytest_terminal_summary(terminalreporter):
+    if COMPARED[0]:
+        terminalreporter.write_line(f"kg.shacl_core and pyshacl gave the same report on {COMPARED[0]} validations")
+
+
+@pytest.fixture(autouse=True)
+def engines_agree(monkeypatch):
+    """Every validation by kg's engine (kg.shacl_core, kg.shacl_sparql) in this process is run again by
+    pyshacl alone and must give the same report graph and conformance (issue 7: "identical reports")."""
+    original = kg.validate._shacl_kg
+
+    def compared(data, shapes, ontology, store):
+        ours = original(data, shapes, ontology, store)
+        theirs = kg.validate._shacl_pyshacl(data, shapes, ontology, "pyshacl", None, None)
+        assert_same_report(ours, theirs)
+        COMPARED[0] += 1
+        return ours
+
+    monkeypatch.setattr(kg.validate, "_shacl_kg", compared)
+    yield

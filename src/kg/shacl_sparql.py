@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pyoxigraph import BlankNode as OxBlank
+from pyoxigraph import DefaultGraph
 from pyoxigraph import Literal as OxLiteral
 from pyoxigraph import NamedNode as OxNamed
-from pyoxigraph import QuerySolutions, RdfFormat, Store
+from pyoxigraph import Quad as OxQuad
+from pyoxigraph import QuerySolutions, Store
 from pyoxigraph import Variable as OxVariable
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, ConjunctiveGraph, Graph, Literal, URIRef
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.stores.memory import Memory
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 
 _THIS = re.compile(r"\$this\b")
@@ -140,11 +145,133 @@ def _rdf(term):
     raise TypeError(term)
 
 
-def load_store(data: Graph) -> Store:
-    """The data graph in an in-memory pyoxigraph store (default graph)."""
+ONTOLOGY = OxNamed("urn:x-kg:ontology")
+# the default graph of SHACL-SPARQL queries over a store from load_store(data, ontology): the data and the ontology
+WITH_ONTOLOGY = [DefaultGraph(), ONTOLOGY]
+
+
+def memory_index(g: Graph, name: str) -> dict | None:
+    """rdflib's own ``spo`` or ``pos`` dictionary of ``g`` when ``g`` alone owns an in-memory store, else None.
+
+    Walking these is about ten times faster than ``Graph.triples``, which works out each triple's contexts.
+    """
+    store = g.store
+    if type(store) is not Memory or isinstance(g, ConjunctiveGraph):
+        return None
+    if any(c is not g for c in store._Memory__all_contexts):  # noqa: SLF001 (rdflib keeps no public view)
+        return None
+    return getattr(store, "_Memory__" + name)
+
+
+def each_triple(g: Graph):
+    spo = memory_index(g, "spo")
+    if spo is None:
+        yield from g
+        return
+    for s, po in spo.items():
+        for p, objects in po.items():
+            for o in objects:
+                yield s, p, o
+
+
+@dataclass
+class Loaded:
+    """A store from ``load`` and what Oxigraph changed while storing the literals.
+
+    Oxigraph stores numbers, booleans and dates by value: ``"036274"^^xsd:integer`` comes back as ``"36274"``
+    (``STR()`` then differs from rdflib's), ``"5"^^xsd:nonNegativeInteger`` as ``"5"^^xsd:integer``.
+    """
+
+    store: Store
+    lexical_changed: bool  # some literal's lexical form: SPARQL constraints must run in rdflib, as pyshacl's do
+    originals: dict  # (lexical form, datatype IRI) as Oxigraph returns it -> the data's literal (None: ambiguous)
+    terms: dict  # pyoxigraph term -> the data's rdflib term
+
+    def term(self, term):
+        """The rdflib term of a pyoxigraph one: the data's own where it has it, a retyped literal given back
+        its data's datatype."""
+        found = self.terms.get(term)
+        if found is not None:
+            return found
+        if self.originals and isinstance(term, OxLiteral):
+            found = self.originals.get((term.value, term.datatype.value))
+            if found is not None:
+                return found
+        return _rdf(term)
+
+
+def load(data: Graph, ontology: Graph | None = None) -> Loaded:
+    """The data in an in-memory pyoxigraph store's default graph, blank nodes keeping their labels, and the
+    ontology's other triples in the graph ONTOLOGY (query them with ``default_graph=WITH_ONTOLOGY``), so
+    one store serves the ``*-violation.rq`` checks (data only) and the SHACL-SPARQL constraints.
+
+    Terms are converted one by one (a cache per distinct term): several times faster than serializing
+    N-Triples with rdflib and parsing them again.
+    """
     store = Store()
-    store.load(data.serialize(format="nt", encoding="utf-8"), format=RdfFormat.N_TRIPLES)
-    return store
+    cache: dict = {}
+
+    def ox(term):
+        found = cache.get(term)
+        if found is None:
+            if isinstance(term, BNode):
+                found = OxBlank(str(term))
+            elif isinstance(term, URIRef):
+                found = OxNamed(str(term))
+            else:
+                found = _ox_term(term)
+            cache[term] = found
+        return found
+
+    store.bulk_extend(OxQuad(ox(s), ox(p), ox(o)) for s, p, o in each_triple(data))
+    if ontology is not None:
+        store.extend(OxQuad(ox(s), ox(p), ox(o), ONTOLOGY) for s, p, o in each_triple(ontology)
+                     if (s, p, o) not in data)
+    typed = [t for t in cache if isinstance(t, Literal) and t.datatype is not None and t.datatype != XSD.string]
+    probe, subject, predicate = Store(), OxNamed("urn:x-kg:probe"), OxNamed("urn:x-kg:value")
+    probe.extend(OxQuad(subject, predicate, cache[t], OxNamed(f"urn:x-kg:{i}")) for i, t in enumerate(typed))
+    lexical_changed, originals = False, {}
+    for q in probe:
+        term, stored = typed[int(q.graph_name.value[9:])], q.object
+        if stored.value != str(term):
+            lexical_changed = True
+        elif stored.datatype.value != str(term.datatype):
+            key = (stored.value, stored.datatype.value)
+            originals[key] = term if key not in originals else None
+    for key in [k for k, v in originals.items() if v is not None]:
+        if Literal(key[0], datatype=URIRef(key[1])) in cache:  # the data has that literal too: ambiguous
+            originals[key] = None
+    return Loaded(store, lexical_changed, originals, {v: k for k, v in cache.items()})
+
+
+def load_store(data: Graph, ontology: Graph | None = None) -> Store:
+    """``load(...).store``."""
+    return load(data, ontology).store
+
+
+def rows_rdflib(graph: Graph, shapes: Graph, constraint, path: URIRef | None, focus: list) -> dict:
+    """``rows`` computed as pyshacl does: the constraint's SELECT (prefixes and $PATH applied) run by rdflib
+    once per focus node with ``$this`` pre-bound."""
+    text = str(shapes.value(constraint, SH.select))
+    if path is not None:
+        text = _PATH.sub(f"<{path}>", text)
+    query = _prepared_query(_prefix_block(shapes, constraint) + "\n" + text)
+    out: dict = {}
+    for f in focus:
+        for solution in graph.query(query, initBindings={"this": f}):
+            row = {str(k): v for k, v in solution.asdict().items()}
+            this, path_, value = row.pop("this", None), row.pop("path", None), row.pop("value", None)
+            if this is None and path_ is None and value is None:
+                continue
+            found = out.setdefault(f, [])
+            if (this, path_, value, row) not in found:
+                found.append((this, path_, value, row))
+    return out
+
+
+@lru_cache(maxsize=256)
+def _prepared_query(text: str):
+    return prepareQuery(text)
 
 
 def query_with_this(store: Store, text: str, this):
@@ -181,6 +308,8 @@ def query_with_this(store: Store, text: str, this):
 def _ox_term(term):
     if isinstance(term, URIRef):
         return OxNamed(str(term))
+    if isinstance(term, BNode):
+        return OxBlank(str(term))
     if term.language:
         return OxLiteral(str(term), language=term.language)
     return OxLiteral(str(term), datatype=OxNamed(str(term.datatype or XSD.string)))
@@ -276,3 +405,55 @@ def evaluate(store: Store, shapes: Graph, constraints: list[Constraint], report:
             if c.severity == SH.Violation:
                 violations += 1
     return violations
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One constraint's SELECT with ``$this`` free and projected (see ``_rewrite``), for ``rows``."""
+
+    query: str
+    projects_this: bool  # whether the constraint's own SELECT returns ?this (pyshacl's messages see it only then)
+
+
+def prepare(shapes: Graph, shape, constraint, path: URIRef | None) -> Prepared | None:
+    """``constraint`` (an sh:sparql value of ``shape``) ready to run for many focus nodes; None if unsafe."""
+    select = shapes.value(constraint, SH.select)
+    if select is None:
+        return None
+    query = _rewrite(str(select), path)
+    if query is None:
+        return None
+    text = _THIS.sub("?this", str(select))
+    m = _PROJECTION.search(text)
+    projection = text[m.end(): _WHERE_OPEN.search(text).start()]
+    projects = projection.lstrip().startswith("*") or re.search(r"\?this\b", projection) is not None
+    return Prepared(_prefix_block(shapes, constraint) + "\n" + query, projects)
+
+
+def rows(loaded: Loaded, prepared: Prepared, focus: list, default_graph=None) -> dict:
+    """{focus node: [(this, path, value, other variables)]}: the solutions pyshacl reads per focus node, in
+    one query for the IRIs and literals (a VALUES block) and one per blank node (substituted). As pyshacl,
+    a solution binding none of this, path and value is dropped, and repeated ones count once."""
+    out: dict = {}
+    named = sorted((n for n in focus if isinstance(n, (URIRef, Literal))), key=lambda n: (type(n).__name__, str(n)))
+    batches = [(_with_values(prepared.query, named), None)] if named else []
+    batches += [(prepared.query, n) for n in focus if isinstance(n, BNode)]
+    for text, blank in batches:
+        solutions = loaded.store.query(text, default_graph=default_graph,
+                                substitutions={OxVariable("this"): _ox_term(blank)} if blank is not None else None)
+        names = [v.value for v in solutions.variables]
+        for solution in solutions:
+            row = {name: loaded.term(solution[name]) for name in names if solution[name] is not None}
+            this = row.pop("this", None)
+            f = blank if blank is not None else this
+            if f is None:
+                continue
+            this = f if prepared.projects_this else None
+            path, value = row.pop("path", None), row.pop("value", None)
+            if this is None and path is None and value is None:
+                continue
+            found = out.setdefault(f, [])
+            item = (this, path, value, row)
+            if item not in found:
+                found.append(item)
+    return out

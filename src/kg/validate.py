@@ -1,4 +1,5 @@
-"""Validation: SHACL shapes (Core and SHACL-SPARQL, run with pyshacl) plus the ``*-violation.rq`` checks.
+"""Validation: SHACL shapes (Core and SHACL-SPARQL, run by kg.shacl_core, or pyshacl as the reference) plus the
+``*-violation.rq`` checks.
 
 One report type serves the build, ``kg validate`` and the validation service: results grouped by focus
 node, with the node's label and its source passage where the data has them, as text, Turtle or JSON.
@@ -18,7 +19,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.namespace import PROV, RDF, RDFS, SH, SKOS
 
-from . import authored, shacl_sparql
+from . import authored, shacl_core, shacl_sparql
 from .config import Settings
 from .inputs import InputError, read_files
 from .iris import OA, Iris
@@ -177,7 +178,7 @@ def violation_queries(settings: Settings) -> list[tuple[str, str]]:
     return out
 
 
-def _run_checks(data: Graph, checks: list[tuple[str, str]]) -> list[Result]:
+def _run_checks(data: Graph, checks: list[tuple[str, str]], store=None) -> list[Result]:
     """Each row of a violation query is a violation; its ?focus (or first column) names the node.
 
     The queries run in pyoxigraph (one store for all of them): full scans with filters, which rdflib's
@@ -185,7 +186,8 @@ def _run_checks(data: Graph, checks: list[tuple[str, str]]) -> list[Result]:
     """
     if not checks:
         return []
-    store = shacl_sparql.load_store(data)
+    if store is None:
+        store = shacl_sparql.load_store(data)
     results = []
     for name, text in checks:
         solutions = store.query(text)
@@ -199,28 +201,43 @@ def _run_checks(data: Graph, checks: list[tuple[str, str]]) -> list[Result]:
     return results
 
 
-def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None,
-                   checks: list[tuple[str, str]] | None = None, *,
-                   focus_nodes: list[URIRef] | None = None, use_shapes: list[URIRef] | None = None,
-                   engine: str = "kg") -> Report:
-    """Validate ``data`` (with ``ontology`` mixed in, as SHACL's class targets need its subclasses).
+def _namespaces_of(data: Graph) -> Graph:
+    """An empty graph with the prefixes pyshacl's data graph has (rdflib's defaults, then the data's)."""
+    g = _PreparedQueryGraph()
+    for prefix, ns in data.namespaces():
+        g.bind(prefix, ns, override=False)
+    return g
 
-    ``focus_nodes`` and ``use_shapes`` narrow the run to some nodes or shapes (pyshacl options), for
-    tests that validate many small mutations of one graph.
 
-    ``engine="kg"`` (the default) runs SHACL Core with pyshacl and the SHACL-SPARQL constraints it can
-    with pyoxigraph, once per constraint (kg.shacl_sparql); ``engine="pyshacl"`` runs everything in
-    pyshacl. Both give the same report (tests/test_shacl_sparql.py).
-    """
-    if engine not in ("kg", "pyshacl"):
-        raise ValueError(f"unknown validation engine {engine!r}")
+def _shacl_kg(data: Graph, shapes: Graph, ontology: Graph | None, store) -> tuple[bool, Graph]:
+    """kg.shacl_core for what it implements; pyshacl (as _shacl_pyshacl) for the shapes it leaves.
+    ``store()`` gives the pyoxigraph store of the data and the ontology (shacl_sparql.load)."""
+    plan = shacl_core.plan(shapes)
+    evaluator = shacl_core.Engine(shapes, data, ontology, _namespaces_of(data), store)
+    conforms, found = evaluator.run(plan.fast)
+    report_graph = evaluator.write(found, conforms)
+    if plan.rest is not None:
+        rest_conforms, rest_graph = _shacl_pyshacl(data, plan.rest, ontology, "kg", None, None)
+        conforms = conforms and rest_conforms
+        ours = next(report_graph.subjects(RDF.type, SH.ValidationReport))
+        theirs = next(rest_graph.subjects(RDF.type, SH.ValidationReport))
+        for s, p, o in rest_graph:
+            if s != theirs:
+                report_graph.add((s, p, o))
+            elif p == SH.result:
+                report_graph.add((ours, p, o))
+        report_graph.set((ours, SH.conforms, Literal(conforms)))
+    return conforms, report_graph
+
+
+def _shacl_pyshacl(data: Graph, shapes: Graph, ontology: Graph | None, engine: str,
+                   focus_nodes: list[URIRef] | None, use_shapes: list[URIRef] | None) -> tuple[bool, Graph]:
+    """pyshacl's run; with engine="kg" the SHACL-SPARQL constraints it can are taken by kg.shacl_sparql."""
     constraints = []
     shapes_all = shapes
     if engine == "kg":
         shapes, constraints = shacl_sparql.split(shapes)
-    work = _PreparedQueryGraph()
-    for prefix, ns in data.namespaces():
-        work.bind(prefix, ns, override=False)
+    work = _namespaces_of(data)
     work += data
     if ontology is not None:
         work += ontology
@@ -245,6 +262,36 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None,
         if found:
             conforms = False
             report_graph.set((report_node, SH.conforms, Literal(False)))
+    return bool(conforms), report_graph
+
+
+def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None,
+                   checks: list[tuple[str, str]] | None = None, *,
+                   focus_nodes: list[URIRef] | None = None, use_shapes: list[URIRef] | None = None,
+                   engine: str = "kg") -> Report:
+    """Validate ``data`` (with ``ontology`` mixed in, as SHACL's class targets need its subclasses).
+
+    ``focus_nodes`` and ``use_shapes`` narrow the run to some nodes or shapes (pyshacl options), for
+    tests that validate many small mutations of one graph.
+
+    ``engine="kg"`` (the default) runs the shapes with kg.shacl_core (SHACL Core in Python over indexes,
+    SHACL-SPARQL in pyoxigraph), leaving to pyshacl only shapes that module does not implement, and the
+    runs narrowed by ``focus_nodes``/``use_shapes`` (pyshacl Core, SHACL-SPARQL by kg.shacl_sparql);
+    ``engine="pyshacl"`` runs everything in pyshacl. Both give the same report (tests/test_shacl_core.py).
+    """
+    if engine not in ("kg", "pyshacl"):
+        raise ValueError(f"unknown validation engine {engine!r}")
+    stores: list = []
+
+    def store():
+        if not stores:
+            stores.append(shacl_sparql.load(data, ontology))
+        return stores[0]
+
+    if engine == "kg" and focus_nodes is None and use_shapes is None:
+        conforms, report_graph = _shacl_kg(data, shapes, ontology, store)
+    else:
+        conforms, report_graph = _shacl_pyshacl(data, shapes, ontology, engine, focus_nodes, use_shapes)
     results = []
     for r in report_graph.subjects(RDF.type, SH.ValidationResult):
         def v(p):
@@ -253,7 +300,7 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None,
         results.append(Result(v(SH.focusNode) or "", v(SH.resultPath), v(SH.sourceConstraintComponent) or "",
                               v(SH.resultSeverity) or str(SH.Violation), v(SH.resultMessage) or "",
                               v(SH.sourceShape), v(SH.value)))
-    extra = _run_checks(data, checks or [])
+    extra = _run_checks(data, checks or [], store().store if checks and engine == "kg" else None)
     results += extra
     conforms = bool(conforms) and not extra
     labels, passages = {}, {}
