@@ -76,13 +76,29 @@ class Index:
         self._fwd: dict = {}
         self._inv: dict = {}
         self._subs: dict = {}
+        self._canon: dict | None = None
+
+    def _canonical(self) -> dict:
+        """One instance per subject term: rdflib keeps whichever instance each triple came with, and a
+        dictionary lookup with an equal but other instance costs a Python __eq__ call."""
+        if self._canon is None:
+            self._canon = {}
+            for g in self.graphs:
+                spo = shacl_sparql.memory_index(g, "spo")
+                for subject in (spo if spo is not None else g.subjects(unique=True)):
+                    self._canon.setdefault(subject, subject)
+        return self._canon
 
     def _build(self, p):
         fwd: dict = {}
         inv: dict = {}
         first = True
+        canon = self._canonical()
         for g in self.graphs:
             for s, o in _subject_objects(g, p):
+                s = canon.get(s, s)
+                if not isinstance(o, Literal):
+                    o = canon.get(o, o)
                 objs = fwd.get(s)
                 if objs is None:
                     fwd[s] = [o]

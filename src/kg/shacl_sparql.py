@@ -223,7 +223,12 @@ def load(data: Graph, ontology: Graph | None = None) -> Loaded:
             cache[term] = found
         return found
 
-    store.bulk_extend(OxQuad(ox(s), ox(p), ox(o)) for s, p, o in each_triple(data))
+    spo = memory_index(data, "spo")
+    if spo is not None:  # each subject and predicate converted once per group of triples
+        store.bulk_extend(OxQuad(s_, p_, ox(o)) for s, po in spo.items() for s_ in (ox(s),)
+                          for p, objects in po.items() for p_ in (ox(p),) for o in objects)
+    else:
+        store.bulk_extend(OxQuad(ox(s), ox(p), ox(o)) for s, p, o in data)
     if ontology is not None:
         store.extend(OxQuad(ox(s), ox(p), ox(o), ONTOLOGY) for s, p, o in each_triple(ontology)
                      if (s, p, o) not in data)
