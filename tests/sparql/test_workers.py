@@ -14,6 +14,7 @@ from pyoxigraph import parse
 
 from kg.sparql.workers import (
     CHUNK_BYTES, Answer, Job, QuerySyntaxError, QueryTimeout, Streamed, WorkerCrashed, WorkerPool, WrongFormError,
+    bound_query,
 )
 from kg.sparql.formats import BY_NAME
 from kg.store import prepare_store, read_build
@@ -207,3 +208,14 @@ def test_memory_hungry_query_stops_only_its_worker(store_path):
         assert b"true" in pool.run(Job("ASK {}", "json")).body
     finally:
         pool.close()
+
+
+@pytest.mark.parametrize("query", ["SELECT ?o WHERE { ?s ?p ?o }", "SELECT ?o { ?s ?p ?o }",
+                                   "SELECT ?o WHERE { { ?s ?p ?o } UNION { ?o ?p ?s } }"])
+def test_bindings_start_the_evaluation(pool, query):
+    """A bound variable is joined as a VALUES block opening the WHERE clause (or closing a query without
+    the keyword): only the bound subject's rows come back."""
+    job = Job(query, "json", bindings=(("s", "http://example.org/s7"),))
+    assert bound_query(job).count("VALUES (?s) { (<http://example.org/s7>) }") == 1
+    rows = json.loads(pool.run(job).body)["results"]["bindings"]
+    assert [r["o"]["value"] for r in rows] == ["v7"]

@@ -19,11 +19,11 @@ import socket
 import threading
 import urllib.error
 
-from pyoxigraph import NamedNode, QueryResultsFormat, RdfFormat, parse, parse_query_results
+from pyoxigraph import QueryResultsFormat, RdfFormat, parse, parse_query_results
 from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from .workers import Answer, EngineBusy, EngineError, Job, QuerySyntaxError, QueryTimeout, to_answer
+from .workers import Answer, EngineBusy, EngineError, Job, QuerySyntaxError, QueryTimeout, bound_query, to_answer
 
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
@@ -77,11 +77,7 @@ class RemoteEngine:
         if not self._slots.acquire(timeout=self.timeout):
             raise EngineBusy(f"all {self.concurrency} connections to the store stayed busy for {self.timeout:g} s; try again later")
         try:
-            query = job.query
-            if job.bindings:  # the store has no initial bindings: the same values as a trailing VALUES clause
-                names = " ".join(f"?{name}" for name, _ in job.bindings)
-                values = " ".join(str(NamedNode(iri)) for _, iri in job.bindings)
-                query = f"{query}\nVALUES ({names}) {{ ({values}) }}"
+            query = bound_query(job)  # the store has no initial bindings: the same values as a VALUES block
             dataset = job.default_graphs is not None or job.named_graphs is not None
             body, content_type = self._request(
                 query, job.default_graphs or () if dataset else (), job.named_graphs or () if dataset else ()

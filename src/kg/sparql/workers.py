@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import multiprocessing
 import queue
+import re
 import resource
 import signal
 import threading
@@ -38,7 +39,9 @@ class Job:
     named_graphs: tuple[str, ...] | None = None
     union_default: bool = True  # default graph = union of all graphs (only when no dataset is given)
     max_rows: int = 10_000
-    bindings: tuple[tuple[str, str], ...] = ()  # (variable, IRI) substituted before evaluation
+    # (variable, IRI) pairs joined as a VALUES block opening the WHERE clause (see ``bound_query``): SPARQL's
+    # scoping applies, so a variable must be bound by a pattern where it is used, not only in a FILTER
+    bindings: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,21 +122,37 @@ class Engine(Protocol):
 # --- evaluation (runs inside a worker process) ---
 
 
-def _bindings(job: Job) -> dict | None:
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def bound_query(job: Job) -> str:
+    """The job's query with its bindings as a VALUES block opening the (first, outermost) WHERE clause, so
+    evaluation starts from the bound terms. pyoxigraph's ``substitutions`` filter the solutions afterwards
+    instead: an entity page's evidence query took 545 ms that way on 10^5 triples, 0.7 ms this way.
+    Unlike a substitution, the block is joined under SPARQL's scoping (a nested FILTER does not see the
+    value unless a pattern there binds the variable). Bindings are for the server's own queries
+    (``Job.bindings`` never comes from a client); a query without a WHERE keyword gets the same block at
+    its end, where SPARQL allows it too."""
     if not job.bindings:
-        return None
-    return {Variable(name): NamedNode(iri) for name, iri in job.bindings}
+        return job.query
+    names = " ".join(f"?{Variable(name).value}" for name, _ in job.bindings)
+    values = " ".join(str(NamedNode(iri)) for _, iri in job.bindings)
+    block = f"VALUES ({names}) {{ ({values}) }}"
+    where = _WHERE.search(job.query)
+    if where is None:
+        return f"{job.query}\n{block}"
+    return f"{job.query[:where.end()]} {block}\n{job.query[where.end():]}"
 
 
 def execute(store: Store, job: Job, prefixes: dict[str, str]) -> tuple[bool, int, Callable[[BinaryIO], None]]:
     """Evaluate ``job`` on ``store``: the one place where a query meets the data (see ``plan``)."""
-    options: dict = {"base_iri": job.base_iri, "substitutions": _bindings(job)}
+    options: dict = {"base_iri": job.base_iri}
     if job.default_graphs is not None or job.named_graphs is not None:
         options["default_graph"] = [NamedNode(g) for g in job.default_graphs or ()]
         options["named_graphs"] = [NamedNode(g) for g in job.named_graphs or ()]
     elif job.union_default:
         options["use_default_graph_as_union"] = True
-    return plan(store.query(job.query, **options), job, prefixes)
+    return plan(store.query(bound_query(job), **options), job, prefixes)
 
 
 def plan(result, job: Job, prefixes: dict[str, str]) -> tuple[bool, int, Callable[[BinaryIO], None]]:
