@@ -1,7 +1,7 @@
 """The validation service: ``POST /validate`` checks a user's RDF against our shapes, ``GET /validate`` is a
 form to paste or upload it (no JavaScript).
 
-The same functions as ``kg validate`` do the work (``kg.inputs.parse_text`` reads the data, with no remote
+The same functions as ``kg validate`` do the work (``kg.inputs.read_graph`` reads the data, with no remote
 JSON-LD context fetched and ``owl:imports`` never followed; ``kg.validate.validate_graph`` runs the shapes and
 the violation queries), so the report has the same wording. They run in worker processes that hold the
 shapes, the ontology and the checks parsed once: a validation over its wall-clock limit
@@ -89,7 +89,7 @@ def _worker_main(conn, settings: Settings, memory_bytes: int | None) -> None:
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     from .. import authored
-    from ..inputs import parse_text
+    from ..inputs import read_graph
     from ..iris import Iris
     from ..validate import load_shapes, validate_graph, violation_queries
 
@@ -113,10 +113,7 @@ def _worker_main(conn, settings: Settings, memory_bytes: int | None) -> None:
                 text = job.data.decode("utf-8")
             except UnicodeDecodeError as err:
                 raise InputError(job.source, "not UTF-8 text", job.data[: err.start].count(b"\n") + 1) from None
-            ds = parse_text(text, job.fmt, job.source)
-            data = Graph()
-            for s, p, o, _ in ds.quads((None, None, None, None)):
-                data.add((s, p, o))
+            data = read_graph(text, job.fmt, job.source)
             if job.shapes is None:
                 shapes = everything
             else:
