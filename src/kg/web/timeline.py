@@ -27,7 +27,7 @@ SELECT ?event ?edtf ?begin ?end WHERE {
 RELATED = """PREFIX crm: <http://www.cidoc-crm.org/cidoc-crm/>
 SELECT DISTINCT ?x ?event WHERE {
   ?event crm:P4_has_time-span ?span .
-  { ?event ?p ?x } UNION { ?x ?q ?event } UNION { ?event ?r ?y . BIND(?event AS ?x) }
+  { ?event ?p ?x } UNION { ?x ?q ?event } UNION { ?x crm:P4_has_time-span ?own . BIND(?x AS ?event) }
 }"""
 
 PRECISION = {4: "year", 7: "month", 10: "day"}
