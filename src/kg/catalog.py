@@ -38,7 +38,7 @@ from pathlib import Path
 from pyoxigraph import QueryBoolean, QuerySolutions, RdfFormat, Store
 
 from .config import DEFAULT_BASE_IRI
-from .sparql.results import term_json
+from .sparql.results import bound_terms, term_json
 
 QUERIES_DIR = "queries"
 GOLDEN_DIR = "tests/golden/queries"
@@ -204,14 +204,7 @@ def run(query: Query, store: Store) -> dict:
     if not isinstance(results, QuerySolutions):
         raise CatalogError(f"{query.path}: only SELECT and ASK queries belong in the catalog")
     names = [v.value for v in results.variables]
-    rows = []
-    for solution in results:
-        row = {}
-        for name in names:
-            term = solution[name]
-            if term is not None:
-                row[name] = term_json(term)
-        rows.append(row)
+    rows = [{name: term_json(term) for name, term in row.items()} for row in bound_terms(results)]
     result = {"head": {"vars": names}, "results": {"bindings": rows}}
     return result if query.ordered else canonical_rows(result)
 

@@ -28,6 +28,9 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.stores.memory import Memory
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 
+from .sparql.results import bound_terms
+from .sparql.values import values_first
+
 _THIS = re.compile(r"\$this\b")
 _PATH = re.compile(r"\$PATH\b")
 _UNSUPPORTED = re.compile(r"\$(currentShape|shapesGraph)\b")
@@ -294,16 +297,10 @@ def query_with_this(store: Store, text: str, this):
         return None
     names = [v.value for v in solutions.variables]
     rows = []
-    for solution in solutions:
-        row = {}
-        for name in names:
-            term = solution[name]
-            if term is None:
-                continue
-            if isinstance(term, OxBlank):
-                return None
-            row[Variable(name)] = _rdf(term)
-        rows.append(row)
+    for row in bound_terms(solutions):
+        if any(isinstance(term, OxBlank) for term in row.values()):
+            return None
+        rows.append({Variable(name): _rdf(term) for name, term in row.items()})
     result = Result("SELECT")
     result.vars = [Variable(n) for n in names]
     result.bindings = rows
@@ -348,9 +345,7 @@ def _targets_of(store: Store, shapes: Graph, c: Constraint) -> set:
 
 
 def _with_values(query: str, nodes: list) -> str:
-    m = _WHERE_OPEN.search(query)
-    values = " ".join(n.n3() for n in nodes if isinstance(n, (URIRef, Literal)))
-    return f"{query[: m.end()]} VALUES ?this {{ {values} }} {query[m.end():]}"
+    return values_first(query, ["this"], [[n.n3()] for n in nodes if isinstance(n, (URIRef, Literal))])
 
 
 def _message(template: Literal, row: dict) -> Literal:
@@ -446,9 +441,8 @@ def rows(loaded: Loaded, prepared: Prepared, focus: list, default_graph=None) ->
     for text, blank in batches:
         solutions = loaded.store.query(text, default_graph=default_graph,
                                 substitutions={OxVariable("this"): _ox_term(blank)} if blank is not None else None)
-        names = [v.value for v in solutions.variables]
-        for solution in solutions:
-            row = {name: loaded.term(solution[name]) for name in names if solution[name] is not None}
+        for row in bound_terms(solutions):
+            row = {name: loaded.term(term) for name, term in row.items()}
             this = row.pop("this", None)
             f = blank if blank is not None else this
             if f is None:

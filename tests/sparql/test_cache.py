@@ -9,21 +9,16 @@ import pytest
 
 from kg.sparql.cache import ResultCache, normalize
 from kg.sparql.workers import Answer, Job, QuerySyntaxError, QueryTimeout, Streamed, WorkerPool
-from kg.store import prepare_store, read_build
 
-G = "http://example.org/graph/"
+G = "http://example.org/graph/"  # the graphs of the store_path fixture (conftest.py): G + "a", G + "b"
+
 RUNAWAY = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o . "
            "?p ?q ?r . ?s ?t ?u . ?v ?w ?x . ?y ?z ?aa . ?bb ?cc ?dd }")
 
 
 @pytest.fixture(scope="module")
-def pool(tmp_path_factory):
-    dist = tmp_path_factory.mktemp("dist")
-    quads = [f'<http://example.org/s{i}> <http://example.org/p> "v{i}"@en <{G}a> .\n' for i in range(40)]
-    (dist / "dataset.nq").write_text("".join(quads), encoding="utf-8")
-    (dist / "build.json").write_text(json.dumps({"version": "test1", "base_iri": "http://example.org/", "triples": 40}))
-    path = str(prepare_store(read_build(dist), tmp_path_factory.mktemp("stores")))
-    p = WorkerPool(path, size=1, timeout=2.0, version="test1", prefixes={})
+def pool(store_path):
+    p = WorkerPool(store_path, size=1, timeout=2.0, version="test1", prefixes={})
     yield p
     p.close()
 

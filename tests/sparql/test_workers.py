@@ -17,21 +17,11 @@ from kg.sparql.workers import (
     bound_query,
 )
 from kg.sparql.formats import BY_NAME
-from kg.store import prepare_store, read_build
 
-G = "http://example.org/graph/"
+G = "http://example.org/graph/"  # the graphs of the store_path fixture (conftest.py): G + "a", G + "b"
+
 RUNAWAY = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o . "
            "?p ?q ?r . ?s ?t ?u . ?v ?w ?x . ?y ?z ?aa . ?bb ?cc ?dd }")
-
-
-@pytest.fixture(scope="module")
-def store_path(tmp_path_factory):
-    dist = tmp_path_factory.mktemp("dist")
-    quads = [f'<http://example.org/s{i}> <http://example.org/p> "v{i}"@en <{G}{"a" if i % 2 else "b"}> .\n'
-             for i in range(40)]
-    (dist / "dataset.nq").write_text("".join(quads), encoding="utf-8")
-    (dist / "build.json").write_text(json.dumps({"version": "test1", "base_iri": "http://example.org/", "triples": 40}))
-    return str(prepare_store(read_build(dist), tmp_path_factory.mktemp("stores")))
 
 
 @pytest.fixture()

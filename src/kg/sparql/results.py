@@ -4,12 +4,19 @@ with an explicit truncation note where the format has room for one."""
 from __future__ import annotations
 
 import json
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 from xml.sax.saxutils import escape, quoteattr
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def bound_terms(solutions) -> Iterator[dict[str, object]]:
+    """Each of pyoxigraph's solutions as {variable name: term}, the variables it leaves unbound left out."""
+    names = [v.value for v in solutions.variables]
+    for solution in solutions:
+        yield {name: term for name in names if (term := solution[name]) is not None}
 
 
 def term_json(term) -> dict:

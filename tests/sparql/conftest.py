@@ -1,0 +1,22 @@
+"""A small on-disk store for the engine tests (worker pool, result cache): 40 subjects, each with one
+language-tagged literal, alternating between two named graphs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kg.store import prepare_store, read_build
+
+G = "http://example.org/graph/"  # named graphs G + "a" and G + "b"
+
+
+@pytest.fixture(scope="session")
+def store_path(tmp_path_factory) -> str:
+    dist = tmp_path_factory.mktemp("dist")
+    quads = [f'<http://example.org/s{i}> <http://example.org/p> "v{i}"@en <{G}{"a" if i % 2 else "b"}> .\n'
+             for i in range(40)]
+    (dist / "dataset.nq").write_text("".join(quads), encoding="utf-8")
+    (dist / "build.json").write_text(json.dumps({"version": "test1", "base_iri": "http://example.org/", "triples": 40}))
+    return str(prepare_store(read_build(dist), tmp_path_factory.mktemp("stores")))
