@@ -88,8 +88,8 @@ class Settings:
     workers: int = 2  # query worker processes
     store_dir: Path | None = None  # where the on-disk query store is kept (default ~/.cache/kg/stores)
     worker_memory_mb: int = 4096  # address space per query worker; a query needing more stops it (HTTP 503)
-    cache_entries: int = 1024  # answers kept by the result cache (0: no cache); src/kg/sparql/cache.py
-    cache_mb: int = 64  # bytes of answers the result cache keeps, in MB
+    cache_entries: int = 1024  # answers kept by the result cache and by the response cache (0: neither)
+    cache_mb: int = 64  # bytes of answers each of the two caches keeps, in MB
     max_per_client: int = 8  # requests of one client address in flight at once; more get HTTP 429
     validate_max_bytes: int = 32 * 2**20  # body of one POST /validate; more get HTTP 413
     validate_timeout: float = 60.0  # seconds of wall clock per validation; the worker is killed (HTTP 503)
