@@ -412,7 +412,7 @@ def markdown(run: dict) -> str:
                 if len(ratios) == 5:
                     lines.append(f"\nGeometric mean of kg / {p} over (a)–(e) at concurrency {conc}: "
                                  f"{statistics.geometric_mean(ratios):.2f}x")
-        lines += ["", "Cost (kg's catalog latencies are answers from its result cache, warmed by the correctness pass; "
+        lines += ["", "Cost (kg's catalog latencies are answers from its caches, warmed by the correctness pass; "
                   "kg-nocache's are evaluations):", "",
                   "| server | load s | start-up s | peak RSS MB | on disk MB | slowest catalog query ms (c=1) | catalog median ms |",
                   "| --- | --- | --- | --- | --- | --- | --- |"]
@@ -456,7 +456,7 @@ def main() -> None:
                         help="after this many catalog queries without an answer, a server's other ones are not tried")
     parser.add_argument("--rdflib-max-triples", type=int, default=200_000)
     parser.add_argument("--no-cache-variant", action=argparse.BooleanOptionalAction, default=True,
-                        help="also measure our server with the result cache off (kg-nocache)")
+                        help="also measure our server with its result and response caches off (kg-nocache)")
     parser.add_argument("--dist", type=Path, default=ROOT / "dist")
     parser.add_argument("--render", type=Path, help="only rewrite the Markdown of this run's JSON")
     args = parser.parse_args()
