@@ -196,7 +196,7 @@ def spawn(name: str, argv: list[str], env: dict, port: int, path: str, work: Pat
     return server
 
 
-def start_ours(name: str, corpus: Path, work: Path, env_extra: dict) -> Server:
+def start_ours(name: str, corpus: Path, work: Path, env_extra: dict, argv_extra: tuple = ()) -> Server:
     """kg serve over the corpus: the store is loaded first (timed alone), then the server started on it."""
     stores = work / "stores-kg"
     env = {"KG_DIST": str(corpus), "KG_STORE_DIR": str(stores), "KG_PUBLIC_URL": "", **env_extra}
@@ -211,7 +211,7 @@ def start_ours(name: str, corpus: Path, work: Path, env_extra: dict) -> Server:
         facts["load_s"] = float(out.stdout.strip())
         facts["load_wall_s"] = time.monotonic() - t
     port = free_port()
-    server = spawn(name, [str(ROOT / ".venv/bin/kg"), "serve", "--port", str(port)], env, port, "/sparql", work)
+    server = spawn(name, [str(ROOT / ".venv/bin/kg"), "serve", "--port", str(port), *argv_extra], env, port, "/sparql", work)
     facts["startup_s"] = wait_ready(server, 120)
     facts["disk_bytes"] = du(stores)
     server.facts = facts
@@ -292,9 +292,14 @@ def measure_size(label: str, corpus: Path, args, work: Path) -> dict:
             "oxigraph": lambda: start_oxigraph(corpus, work),
             "rdflib-endpoint": lambda: start_rdflib(corpus, work),
         }
+        if args.processes_variant > 1:
+            n = args.processes_variant
+            restart[f"kg-{n}p"] = lambda: start_ours(f"kg-{n}p", corpus, work, {}, ("--processes", str(n)))
         servers.append(restart["kg"]())
         if args.no_cache_variant:
             servers.append(restart["kg-nocache"]())
+        if args.processes_variant > 1:
+            servers.append(restart[f"kg-{args.processes_variant}p"]())
         servers.append(restart["oxigraph"]())
         if info["triples"] <= args.rdflib_max_triples:
             servers.append(restart["rdflib-endpoint"]())
@@ -457,6 +462,8 @@ def main() -> None:
     parser.add_argument("--rdflib-max-triples", type=int, default=200_000)
     parser.add_argument("--no-cache-variant", action=argparse.BooleanOptionalAction, default=True,
                         help="also measure our server with its result and response caches off (kg-nocache)")
+    parser.add_argument("--processes-variant", type=int, default=0, metavar="N",
+                        help="also measure kg serve --processes N (kg-Np), caches on")
     parser.add_argument("--dist", type=Path, default=ROOT / "dist")
     parser.add_argument("--render", type=Path, help="only rewrite the Markdown of this run's JSON")
     args = parser.parse_args()

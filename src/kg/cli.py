@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .config import ConfigError, Settings
@@ -59,48 +60,44 @@ def _cmd_goldens(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from .store import StoreError, prepare_store, read_build, store_root
-    from .web.app import create_app, server_config
+    from .store import StoreError, read_build
+    from .web.app import server_config
+    from .web.served import STORE_ENV, listening_socket, make_app
 
+    if args.processes < 1:
+        print("kg serve: --processes must be at least 1", file=sys.stderr)
+        return 2
     try:
         build = read_build(settings.dist_dir)
-        if args.store:
-            engine, graphs = _remote_engine(args.store, settings, build)
-            app = create_app(settings, engine=engine, build=build, graphs=graphs)
+        if args.processes == 1:
+            app = make_app(settings, args.store, build)  # the worker pool starts and stops with the app
         else:
-            prepare_store(build, store_root(settings))  # load errors surface here, naming the file
-            app = create_app(settings, build=build)  # the worker pool starts and stops with the app
+            make_app(settings, args.store, build, check_only=True)  # load errors surface here, naming the file
     except StoreError as err:
         print(f"kg serve: {err}", file=sys.stderr)
         return 2
     origin = settings.public_url or f"http://{args.host}:{args.port}"
     where = f"the store at {args.store}" if args.store else f"{settings.workers} query workers"
-    print(f"kg serve: build {build.version} ({build.triples} triples), {where}, "
+    each = f"{args.processes} front-end processes, each with " if args.processes > 1 else ""
+    print(f"kg serve: build {build.version} ({build.triples} triples), {each}{where}, "
           f"{settings.query_timeout:g} s per query; SPARQL at {origin}/sparql", file=sys.stderr)
-    uvicorn.Server(server_config(app, settings, args.host, args.port)).run()
-    return 0
+    if args.processes == 1:
+        uvicorn.Server(server_config(app, settings, args.host, args.port)).run()
+        return 0
+    from uvicorn.supervisors import Multiprocess
 
-
-def _remote_engine(url: str, settings: Settings, build):
-    """The remote store as the engine (behind the result cache unless KG_CACHE_ENTRIES=0), and its graphs;
-    StoreError when it cannot be reached or holds none of the build's graphs."""
-    from .iris import Iris, prefixes
-    from .sparql.cache import ResultCache
-    from .sparql.remote import RemoteEngine
-    from .sparql.workers import EngineError
-    from .store import StoreError
-
-    remote = RemoteEngine(url, version=build.version, timeout=settings.query_timeout,
-                          prefixes=prefixes(Iris(build.base_iri)), concurrency=settings.workers)
+    # every process builds its own app (and worker pool) from the environment: the build folder as resolved
+    # here, so that all of them serve the same release, and the remote store if one was given
+    os.environ["KG_DIST"] = str(build.dist)
+    os.environ[STORE_ENV] = args.store or ""
     try:
-        graphs = remote.named_graphs()
-    except EngineError as err:
-        raise StoreError(f"--store {url}: {err}") from None
-    if not graphs:
-        raise StoreError(f"--store {url} holds no named graph: run `kg publish --to <its graph store URL>` first")
-    if settings.cache_entries:
-        return ResultCache(remote, max_entries=settings.cache_entries, max_bytes=settings.cache_mb * 2**20), graphs
-    return remote, graphs
+        sock = listening_socket(args.host, args.port)
+    except StoreError as err:
+        print(f"kg serve: {err}", file=sys.stderr)
+        return 2
+    config = server_config("kg.web.served:app", settings, args.host, args.port, factory=True, processes=args.processes)
+    Multiprocess(config, sockets=[sock]).run()
+    return 0
 
 
 def _cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
@@ -184,6 +181,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--store", metavar="URL", help="query this SPARQL 1.1 endpoint instead of the embedded store "
                    "(the build is still read for pages, dumps and the graph list's base)")
+    p.add_argument("--processes", type=int, default=1, metavar="N",
+                   help="front-end processes sharing the port, each with its own KG_WORKERS query workers and "
+                        "caches (default 1)")
     p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("publish", help="load the build into a SPARQL store, graph by graph (Graph Store Protocol PUT)")

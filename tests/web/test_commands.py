@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -41,16 +42,25 @@ def test_serve_answers_then_stops_on_sigterm(settings, free_port):
         workers = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
         assert len(workers) >= settings.workers
     finally:
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=20)
-    # uvicorn shuts down (the app closes its worker pool), then re-raises SIGTERM as its exit status
-    assert proc.returncode in (0, -signal.SIGTERM), err
-    assert "SPARQL at" in err
+        err = _sigterm(proc, 20)
     # every child goes: the workers with the pool, multiprocessing's resource tracker when it reads the end
     # of its pipe (which on a loaded machine can take a moment after kg serve has exited)
-    deadline = time.monotonic() + 10
-    while alive := [pid for pid in workers if _running(pid)]:
-        assert time.monotonic() < deadline, f"children still running 10 s after kg serve exited: {alive}"
+    _stopped_cleanly(proc, err, "SPARQL at", workers, 10)
+
+
+def _sigterm(proc: subprocess.Popen, timeout: float) -> str:
+    proc.send_signal(signal.SIGTERM)
+    return proc.communicate(timeout=timeout)[1]
+
+
+def _stopped_cleanly(proc: subprocess.Popen, err: str, says: str, pids: list[str], seconds: float) -> None:
+    """uvicorn shut down (the app closed its worker pool) and re-raised SIGTERM as its exit status, having
+    said ``says``; every one of ``pids`` is gone within ``seconds``."""
+    assert proc.returncode in (0, -signal.SIGTERM), err
+    assert says in err
+    deadline = time.monotonic() + seconds
+    while alive := [pid for pid in pids if _running(pid)]:
+        assert time.monotonic() < deadline, f"processes still running {seconds:g} s after kg serve exited: {alive}"
         time.sleep(0.1)
 
 
@@ -59,6 +69,61 @@ def _running(pid: str) -> bool:
         return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
     except FileNotFoundError:
         return False
+
+
+def _descendants(pid: int) -> list[str]:
+    found, todo = [], [str(pid)]
+    while todo:
+        children = subprocess.run(["pgrep", "-P", todo.pop()], capture_output=True, text=True).stdout.split()
+        found += children
+        todo += children
+    return found
+
+
+def test_serve_with_several_processes_shares_the_port_and_stops_on_sigterm(settings, free_port):
+    port = free_port
+    proc = subprocess.Popen(KG + ["serve", "--host", "127.0.0.1", "--port", str(port), "--processes", "2"],
+                            env=env_for(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    everything: list[str] = []
+    try:
+        deadline = time.monotonic() + 60
+        answered = 0
+        while answered < 20:  # many connections, spread by the kernel over both processes
+            try:
+                with httpx.Client(timeout=5) as c:  # a new connection each time
+                    r = c.get(f"http://127.0.0.1:{port}/sparql", params={"query": f"ASK {{}} # {answered}"})
+                assert r.status_code == 200 and r.json()["boolean"] is True
+                answered += 1
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read()
+                assert time.monotonic() < deadline, "kg serve --processes 2 did not start"
+                time.sleep(0.2)
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        # a front end is a child with query workers of its own (multiprocessing may add a resource tracker)
+        front_ends = [pid for pid in children if len(_descendants(int(pid))) >= settings.workers]
+        assert len(front_ends) == 2, front_ends
+        everything = _descendants(proc.pid)
+        assert len(everything) >= 2 + 2 * settings.workers  # two front ends, each with its own query workers
+    finally:
+        err = _sigterm(proc, 30)
+    _stopped_cleanly(proc, err, "2 front-end processes", everything, 15)
+
+
+def test_serve_refuses_fewer_than_one_process(settings, free_port):
+    r = subprocess.run(KG + ["serve", "--port", str(free_port), "--processes", "0"], env=env_for(settings),
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert "--processes must be at least 1" in r.stderr
+
+
+def test_serve_with_several_processes_names_a_port_it_cannot_listen_on(settings, free_port):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", free_port))
+        taken.listen(1)
+        r = subprocess.run(KG + ["serve", "--port", str(free_port), "--processes", "2"], env=env_for(settings),
+                           capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{free_port}" in r.stderr
 
 
 def test_serve_without_build_names_the_file(settings, tmp_path, free_port):
