@@ -92,7 +92,7 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     os.environ[STORE_ENV] = args.store or ""
     try:
         sock = listening_socket(args.host, args.port)
-    except StoreError as err:
+    except OSError as err:
         print(f"kg serve: {err}", file=sys.stderr)
         return 2
     config = server_config("kg.web.served:app", settings, args.host, args.port, factory=True, processes=args.processes)

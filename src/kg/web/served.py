@@ -72,6 +72,6 @@ def listening_socket(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as err:
         sock.close()
-        raise StoreError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+        raise OSError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
     sock.set_inheritable(True)
     return sock
