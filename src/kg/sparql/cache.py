@@ -7,7 +7,8 @@ Only answers are kept: errors (syntax, time limit, crashed worker, busy pool) go
 limit is enforced exactly as without the cache. Bounded twice, by entries and by bytes, least recently
 used out first; an answer larger than a quarter of the byte budget is passed on and not kept.
 
-``KG_CACHE_ENTRIES`` (0 turns the cache off) and ``KG_CACHE_MB`` set the bounds.
+``KG_CACHE_ENTRIES`` (0 turns the cache off, and the response cache in front of the app with it,
+src/kg/web/response_cache.py) and ``KG_CACHE_MB`` set the bounds.
 """
 
 from __future__ import annotations
