@@ -40,6 +40,7 @@ class Token:
     text: str
     line: int
     column: int
+    start: int  # offset in the query text
 
 
 @dataclass(frozen=True)
@@ -87,16 +88,16 @@ def tokens(text: str, max_nesting: int) -> list[Token]:
             continue
         if c in "\"'":
             end = _string_end(text, i)
-            out.append(Token("string", text[i:end], *_where(text, i)))
+            out.append(Token("string", text[i:end], *_where(text, i), i))
             i = end
             continue
         if c == "<":
             m = _IRI.match(text, i)
             if m:
-                out.append(Token("iri", m.group(1), *_where(text, i)))
+                out.append(Token("iri", m.group(1), *_where(text, i), i))
                 i = m.end()
                 continue
-            out.append(Token("punct", c, *_where(text, i)))
+            out.append(Token("punct", c, *_where(text, i), i))
             i += 1
             continue
         if c in OPEN:
@@ -107,42 +108,42 @@ def tokens(text: str, max_nesting: int) -> list[Token]:
                     f"nesting deeper than {max_nesting} levels of brackets at line {line}, column {column}"
                     f" (limit KG_MAX_NESTING={max_nesting})"
                 )
-            out.append(Token("punct", c, *_where(text, i)))
+            out.append(Token("punct", c, *_where(text, i), i))
             i += 1
             continue
         if c in CLOSE:
             depth = max(depth - 1, 0)
-            out.append(Token("punct", c, *_where(text, i)))
+            out.append(Token("punct", c, *_where(text, i), i))
             i += 1
             continue
         if c in "?$":
             m = _VAR.match(text, i)
-            out.append(Token("var", m.group(0), *_where(text, i)))
+            out.append(Token("var", m.group(0), *_where(text, i), i))
             i = max(m.end(), i + 1)
             continue
         if c == "@":
             m = _WORD.match(text, i + 1)
             end = m.end() if m else i + 1
-            out.append(Token("other", text[i:end], *_where(text, i)))
+            out.append(Token("other", text[i:end], *_where(text, i), i))
             i = end
             continue
         if c == "_" and text.startswith("_:", i):
             m = _PNAME.match(text, i + 1)
             end = m.end() if m else i + 2
-            out.append(Token("other", text[i:end], *_where(text, i)))
+            out.append(Token("other", text[i:end], *_where(text, i), i))
             i = end
             continue
         m = _PNAME.match(text, i)
         if m and m.end() > i:
-            out.append(Token("pname", m.group(0), *_where(text, i)))
+            out.append(Token("pname", m.group(0), *_where(text, i), i))
             i = m.end()
             continue
         m = _WORD.match(text, i)
         if m:
-            out.append(Token("word", m.group(0), *_where(text, i)))
+            out.append(Token("word", m.group(0), *_where(text, i), i))
             i = m.end()
             continue
-        out.append(Token("other", c, *_where(text, i)))
+        out.append(Token("other", c, *_where(text, i), i))
         i += 1
     return out
 

@@ -25,7 +25,8 @@ from typing import BinaryIO, Callable, Iterator, Protocol
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, Store, Variable, serialize
 
 from .formats import BY_NAME
-from .results import write_solutions
+from .results import count_solutions, write_solutions
+from .row_cap import capped
 from .values import values_first
 
 @dataclass(frozen=True)
@@ -133,14 +134,36 @@ def bound_query(job: Job) -> str:
 
 
 def execute(store: Store, job: Job, prefixes: dict[str, str]) -> tuple[bool, int, Callable[[BinaryIO], None]]:
-    """Evaluate ``job`` on ``store``: the one place where a query meets the data (see ``plan``)."""
+    """Evaluate ``job`` on ``store``: the one place where a query meets the data. A SELECT query is capped
+    at one solution past the row cap by its own LIMIT (``row_cap``) and written by pyoxigraph's serializer;
+    an answer the cap cut, any other form and any other query go through ``plan``."""
     options: dict = {"base_iri": job.base_iri}
     if job.default_graphs is not None or job.named_graphs is not None:
         options["default_graph"] = [NamedNode(g) for g in job.default_graphs or ()]
         options["named_graphs"] = [NamedNode(g) for g in job.named_graphs or ()]
     elif job.union_default:
         options["use_default_graph_as_union"] = True
-    return plan(store.query(bound_query(job), **options), job, prefixes)
+    query = bound_query(job)
+    fmt = BY_NAME[job.format]
+    limited = capped(query, job.max_rows + 1) if fmt.kind == "results" else None
+    if limited is not None:
+        try:
+            result = store.query(limited, **options)
+        except SyntaxError:
+            result = None  # the query as sent is evaluated below, so that its own error is reported
+        if isinstance(result, QuerySolutions):
+            body = result.serialize(format=fmt.results_format)
+            rows = count_solutions(body, job.format)
+            if rows <= job.max_rows:
+                return False, rows, lambda out: _write_chunks(out, body)
+            query = limited  # cut by the cap: at most one row past it, written with the truncation note
+    return plan(store.query(query, **options), job, prefixes)
+
+
+def _write_chunks(out: BinaryIO, body: bytes) -> None:
+    view = memoryview(body)
+    for start in range(0, len(view), CHUNK_BYTES):
+        out.write(view[start:start + CHUNK_BYTES])
 
 
 def plan(result, job: Job, prefixes: dict[str, str]) -> tuple[bool, int, Callable[[BinaryIO], None]]:
