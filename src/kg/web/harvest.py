@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from email.utils import formatdate, parsedate_to_datetime
+from functools import lru_cache
 from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -39,6 +40,7 @@ def last_modified(request: Request) -> float:
     return state.released
 
 
+@lru_cache(maxsize=64)  # every answer of a build has the same Last-Modified
 def http_date(ts: float) -> str:
     return formatdate(ts, usegmt=True)
 

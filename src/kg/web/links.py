@@ -8,9 +8,10 @@ template goes through these two functions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from functools import lru_cache
 
 from fastapi import Request
+from starlette.datastructures import URL
 
 from ..config import Settings
 
@@ -51,7 +52,19 @@ class Links:
 def origin_of(settings: Settings, request: Request) -> str:
     if settings.public_url:
         return settings.public_url
-    parts = urlsplit(str(request.base_url))
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    server = scope.get("server")
+    return _origin(scope["scheme"], host, tuple(server) if server else None)
+
+
+@lru_cache(maxsize=256)
+def _origin(scheme: str, host: bytes | None, server: tuple[str, int] | None) -> str:
+    """The origin of Starlette's ``base_url`` for a request with this scheme, Host header and server address
+    (Starlette validates the header and falls back on the address), worked out once for each."""
+    headers = [] if host is None else [(b"host", host)]
+    parts = URL(scope={"type": "http", "scheme": scheme, "server": server, "path": "/", "root_path": "",
+                       "query_string": b"", "headers": headers}).components
     return f"{parts.scheme}://{parts.netloc}"
 
 

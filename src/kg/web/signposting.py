@@ -13,6 +13,7 @@ every language, its page, the dataset it is part of) elsewhere.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from fastapi import FastAPI, Request
 from starlette.datastructures import MutableHeaders
@@ -71,6 +72,12 @@ def signposts(path: str, links: Links, is_html: bool) -> tuple[list[str], str | 
     return out, about
 
 
+@lru_cache(maxsize=1024)  # a pure function of its arguments, asked again for every answer of the same path
+def _remembered_signposts(path: str, links: Links, is_html: bool) -> tuple[tuple[str, ...], str | None]:
+    values, about = signposts(path, links, is_html)
+    return tuple(values), about
+
+
 DUMP_SUFFIXES = (".html", ".ttl", ".jsonld", ".nt", ".rdf", ".trig", ".nq")
 
 
@@ -96,9 +103,9 @@ class Signposting(ReadAnswerMiddleware):
                 headers = MutableHeaders(scope=message)
                 links = links_for(request)
                 is_html = headers.get("content-type", "").startswith("text/html")
-                values, about = signposts(request.url.path, links, is_html)
+                values, about = _remembered_signposts(request.url.path, links, is_html)
                 existing = headers.get("link")
-                headers["Link"] = ", ".join(([existing] if existing else []) + values)
+                headers["Link"] = ", ".join((existing, *values) if existing else values)
                 if not is_html or request.method == "HEAD":
                     return await send(message)
                 held = message
