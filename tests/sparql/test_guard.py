@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from kg.sparql.guard import QueryRefused, QueryTooLarge, guard
+from kg.sparql.guard import QueryRefused, QueryTooLarge, guard, tokens
 
 BASE = "https://kg.example.org/"
 OWN = frozenset({BASE + "graph/assertions", BASE + "graph/editorial", BASE + "graph/metadata"})
@@ -130,3 +130,13 @@ def test_declared_dataset():
     assert g.from_named_graphs == ("https://kg.example.org/graph/metadata",)
     assert g.declares_dataset
     assert not check("SELECT * {}").declares_dataset
+
+
+def test_token_positions_are_line_and_column_of_their_offset():
+    """Positions are counted in one pass; each is still the line and column of the token's offset."""
+    query = 'PREFIX ex: <http://e/>\n# a comment { "\nSELECT * WHERE {\n  ?s ex:p """two\nlines""" ;\n\tex:q 1 .\n}\n' * 40
+    found = tokens(query, 64)
+    assert len(found) > 400
+    for tok in found:
+        before = query[:tok.start]
+        assert (tok.line, tok.column) == (before.count("\n") + 1, tok.start - (before.rfind("\n") + 1) + 1)

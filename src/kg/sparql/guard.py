@@ -71,9 +71,31 @@ def _where(text: str, pos: int) -> tuple[int, int]:
     return line, column
 
 
+class _Positions:
+    """Line and column of offsets asked in increasing order, counted in one pass over the text (``_where``
+    for each token would count from the start every time: quadratic in a 64 KB query)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.pos = 0
+        self.line = 1
+        self.line_start = 0
+
+    def __call__(self, pos: int) -> tuple[int, int]:
+        if pos < self.pos:
+            return _where(self.text, pos)
+        breaks = self.text.count("\n", self.pos, pos)
+        if breaks:
+            self.line += breaks
+            self.line_start = self.text.rfind("\n", self.pos, pos) + 1
+        self.pos = pos
+        return self.line, pos - self.line_start + 1
+
+
 def tokens(text: str, max_nesting: int) -> list[Token]:
     """Split a query into tokens, refusing nesting deeper than ``max_nesting`` as soon as it is seen."""
     out: list[Token] = []
+    where = _Positions(text)
     depth = 0
     i = 0
     n = len(text)
@@ -88,62 +110,62 @@ def tokens(text: str, max_nesting: int) -> list[Token]:
             continue
         if c in "\"'":
             end = _string_end(text, i)
-            out.append(Token("string", text[i:end], *_where(text, i), i))
+            out.append(Token("string", text[i:end], *where(i), i))
             i = end
             continue
         if c == "<":
             m = _IRI.match(text, i)
             if m:
-                out.append(Token("iri", m.group(1), *_where(text, i), i))
+                out.append(Token("iri", m.group(1), *where(i), i))
                 i = m.end()
                 continue
-            out.append(Token("punct", c, *_where(text, i), i))
+            out.append(Token("punct", c, *where(i), i))
             i += 1
             continue
         if c in OPEN:
             depth += 1
             if depth > max_nesting:
-                line, column = _where(text, i)
+                line, column = where(i)
                 raise QueryRefused(
                     f"nesting deeper than {max_nesting} levels of brackets at line {line}, column {column}"
                     f" (limit KG_MAX_NESTING={max_nesting})"
                 )
-            out.append(Token("punct", c, *_where(text, i), i))
+            out.append(Token("punct", c, *where(i), i))
             i += 1
             continue
         if c in CLOSE:
             depth = max(depth - 1, 0)
-            out.append(Token("punct", c, *_where(text, i), i))
+            out.append(Token("punct", c, *where(i), i))
             i += 1
             continue
         if c in "?$":
             m = _VAR.match(text, i)
-            out.append(Token("var", m.group(0), *_where(text, i), i))
+            out.append(Token("var", m.group(0), *where(i), i))
             i = max(m.end(), i + 1)
             continue
         if c == "@":
             m = _WORD.match(text, i + 1)
             end = m.end() if m else i + 1
-            out.append(Token("other", text[i:end], *_where(text, i), i))
+            out.append(Token("other", text[i:end], *where(i), i))
             i = end
             continue
         if c == "_" and text.startswith("_:", i):
             m = _PNAME.match(text, i + 1)
             end = m.end() if m else i + 2
-            out.append(Token("other", text[i:end], *_where(text, i), i))
+            out.append(Token("other", text[i:end], *where(i), i))
             i = end
             continue
         m = _PNAME.match(text, i)
         if m and m.end() > i:
-            out.append(Token("pname", m.group(0), *_where(text, i), i))
+            out.append(Token("pname", m.group(0), *where(i), i))
             i = m.end()
             continue
         m = _WORD.match(text, i)
         if m:
-            out.append(Token("word", m.group(0), *_where(text, i), i))
+            out.append(Token("word", m.group(0), *where(i), i))
             i = m.end()
             continue
-        out.append(Token("other", c, *_where(text, i), i))
+        out.append(Token("other", c, *where(i), i))
         i += 1
     return out
 
