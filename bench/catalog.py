@@ -74,10 +74,11 @@ def main() -> None:
         print(f"{build.triples:,} triples ({build.version}), store loaded in {loaded:.1f} s; "
               f"{os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
         print("| query | median ms | slowest ms | rows |\n| --- | --- | --- | --- |")
+        max_rows = Settings.from_env().max_rows
         for query in load_catalog(ROOT):
             if only and not any(query.name.startswith(o) for o in only):
                 continue
-            job = job_for(query.text, Settings.from_env().max_rows)
+            job = job_for(query.text, max_rows)
             evaluate(store, job)  # warm-up
             runs = [evaluate(store, job) for _ in range(args.repeats)]
             times = [t for t, _ in runs]

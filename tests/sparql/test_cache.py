@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from kg.sparql.cache import ResultCache, normalize
+from kg.sparql.cache import ResultCache, cached, normalize
 from kg.sparql.workers import Answer, Job, QuerySyntaxError, QueryTimeout, Streamed, WorkerPool
 
 G = "http://example.org/graph/"  # the graphs of the store_path fixture (conftest.py): G + "a", G + "b"
@@ -123,3 +123,13 @@ def test_peek_answers_only_what_is_kept(pool):
     answer = cache.run(job)
     assert cache.peek(job) == answer and cache.hits == 1
     assert pool.peek(job) is None  # the pool itself keeps nothing
+
+
+def test_cached_follows_the_settings(pool):
+    """``cached``: the engine itself with KG_CACHE_ENTRIES=0, else a cache bounded by both settings."""
+    from types import SimpleNamespace
+
+    assert cached(pool, SimpleNamespace(cache_entries=0, cache_mb=64)) is pool
+    cache = cached(pool, SimpleNamespace(cache_entries=7, cache_mb=3))
+    assert isinstance(cache, ResultCache) and cache.inner is pool
+    assert (cache.max_entries, cache.max_bytes) == (7, 3 * 2**20)

@@ -30,6 +30,14 @@ def normalize(query: str) -> str:
     return "\n".join(line.rstrip() for line in text.strip().split("\n"))
 
 
+def cached(engine: Engine, settings) -> Engine:
+    """``engine`` behind a result cache bounded by ``KG_CACHE_ENTRIES`` and ``KG_CACHE_MB``, or ``engine``
+    itself when ``KG_CACHE_ENTRIES`` is 0."""
+    if not settings.cache_entries:
+        return engine
+    return ResultCache(engine, max_entries=settings.cache_entries, max_bytes=settings.cache_mb * 2**20)
+
+
 class ResultCache:
     """``Engine`` answering repeated jobs from memory; everything else goes to ``inner``."""
 

@@ -14,17 +14,16 @@ import re
 import sys
 from functools import lru_cache
 
-from .guard import CLOSE, FORMS, OPEN, QueryRefused, tokens
+from .guard import CLOSE, FORMS, MEMO_CHARS, OPEN, QueryRefused, tokens
 
 _INTEGER = re.compile(r"[0-9]+")
-MEMO_CHARS = 4096  # queries up to this long have their rewrite remembered (the catalog, repeated lookups)
 
 
 def capped(query: str, cap: int) -> str | None:
     """``query`` answering at most ``cap`` solutions: a LIMIT larger than ``cap`` lowered to it, a missing
     one added after the solution modifiers. None when the query is not a SELECT query, or when its LIMIT
     cannot be read (the parser then says what is wrong with the query as sent)."""
-    if len(query) <= MEMO_CHARS:
+    if len(query) <= MEMO_CHARS:  # remembered like the guard's verdict (the catalog, repeated lookups)
         return _remembered(query, cap)
     return _capped(query, cap)
 

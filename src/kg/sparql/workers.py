@@ -500,7 +500,7 @@ def start_pool(settings, build) -> tuple[Engine, list[str]]:
     result cache unless ``settings.cache_entries`` is 0; also return the named graphs the store holds."""
     from ..iris import Iris, prefixes
     from ..store import named_graphs, prepare_store, store_root
-    from .cache import ResultCache
+    from .cache import cached
 
     path = prepare_store(build, store_root(settings))
     graphs = named_graphs(path)
@@ -512,6 +512,4 @@ def start_pool(settings, build) -> tuple[Engine, list[str]]:
         prefixes=prefixes(Iris(build.base_iri)),
         memory_mb=settings.worker_memory_mb,
     )
-    if settings.cache_entries:
-        return ResultCache(pool, max_entries=settings.cache_entries, max_bytes=settings.cache_mb * 2**20), graphs
-    return pool, graphs
+    return cached(pool, settings), graphs

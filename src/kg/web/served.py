@@ -43,7 +43,7 @@ def remote_engine(url: str, settings: Settings, build: BuildInfo):
     """The remote store as the engine (behind the result cache unless KG_CACHE_ENTRIES=0), and its graphs;
     StoreError when it cannot be reached or holds none of the build's graphs."""
     from ..iris import Iris, prefixes
-    from ..sparql.cache import ResultCache
+    from ..sparql.cache import cached
     from ..sparql.remote import RemoteEngine
     from ..sparql.workers import EngineError
 
@@ -55,9 +55,7 @@ def remote_engine(url: str, settings: Settings, build: BuildInfo):
         raise StoreError(f"--store {url}: {err}") from None
     if not graphs:
         raise StoreError(f"--store {url} holds no named graph: run `kg publish --to <its graph store URL>` first")
-    if settings.cache_entries:
-        return ResultCache(remote, max_entries=settings.cache_entries, max_bytes=settings.cache_mb * 2**20), graphs
-    return remote, graphs
+    return cached(remote, settings), graphs
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
