@@ -8,7 +8,7 @@ it (``kg.sparql.workers.execute``: SPARQL JSON results or N-Triples, the row cap
 times after one warm-up run; the table gives the median and the slowest run in milliseconds and the number
 of rows:
 
-    .venv/bin/python bench/catalog.py [--triples 1000000] [--repeats 5] [--only 04,14]
+    .venv/bin/python bench/catalog.py [--triples 1000000] [--repeats 5] [--only 04,14] [--store disk]
 
 (from a build in dist/; not part of ``make test``).
 """
@@ -36,7 +36,7 @@ from kg.catalog import load_catalog  # noqa: E402
 from kg.config import Settings  # noqa: E402
 from kg.sparql.guard import guard  # noqa: E402
 from kg.sparql.workers import Job, execute  # noqa: E402
-from kg.store import prepare_store, read_build  # noqa: E402
+from kg.store import memory_copy, open_for_queries, prepare_store, read_build  # noqa: E402
 
 
 def evaluate(store: Store, job: Job) -> tuple[float, int]:
@@ -55,6 +55,9 @@ def job_for(text: str, max_rows: int) -> Job:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--triples", type=int, default=1_000_000, help="corpus size; 0 for the report's build")
+    parser.add_argument("--store", choices=("auto", "memory", "disk"), default="auto",
+                        help="where the worker holds the data: as kg serve chooses (KG_MEMORY_STORE_TRIPLES), "
+                             "in memory, or the on-disk store")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--only", default="", help="comma-separated query name prefixes")
     parser.add_argument("--dist", type=Path, default=ROOT / "dist")
@@ -70,11 +73,17 @@ def main() -> None:
         started = time.perf_counter()
         path = prepare_store(build, Path(tmp) / "stores")
         loaded = time.perf_counter() - started
-        store = Store.read_only(str(path))
-        print(f"{build.triples:,} triples ({build.version}), store loaded in {loaded:.1f} s; "
+        settings = Settings.from_env()
+        in_memory = (args.store == "memory"
+                     or args.store == "auto" and build.triples <= settings.memory_store_triples)
+        started = time.perf_counter()
+        store = open_for_queries(path, memory_copy(build, path) if in_memory else None)
+        opened = time.perf_counter() - started
+        print(f"{build.triples:,} triples ({build.version}), store loaded in {loaded:.1f} s, opened "
+              f"{'in memory' if in_memory else 'on disk'} in {opened:.2f} s; "
               f"{os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
         print("| query | median ms | slowest ms | rows |\n| --- | --- | --- | --- |")
-        max_rows = Settings.from_env().max_rows
+        max_rows = settings.max_rows
         for query in load_catalog(ROOT):
             if only and not any(query.name.startswith(o) for o in only):
                 continue

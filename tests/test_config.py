@@ -27,3 +27,13 @@ def test_bad_flag_names_the_variable(monkeypatch):
     monkeypatch.setenv("KG_ACCESS_LOG", "sometimes")
     with pytest.raises(ConfigError, match="KG_ACCESS_LOG='sometimes' must be 1 or 0"):
         Settings.from_env()
+
+
+def test_memory_store_size_may_be_zero_but_not_negative(monkeypatch):
+    monkeypatch.delenv("KG_MEMORY_STORE_TRIPLES", raising=False)
+    assert Settings.from_env().memory_store_triples == 200_000
+    monkeypatch.setenv("KG_MEMORY_STORE_TRIPLES", "0")
+    assert Settings.from_env().memory_store_triples == 0
+    monkeypatch.setenv("KG_MEMORY_STORE_TRIPLES", "-1")
+    with pytest.raises(ConfigError, match="KG_MEMORY_STORE_TRIPLES=-1 must be at least 0"):
+        Settings.from_env()

@@ -15,6 +15,7 @@ from rdflib.plugins.sparql import prepareQuery
 from kg import catalog, cli
 from kg.build import build
 from kg.config import Settings
+from kg.store import open_for_queries, prepare_store, read_build
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = catalog.load_catalog(ROOT)
@@ -32,6 +33,12 @@ def dist(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def store(dist: Path) -> Store:
     return catalog.open_store(dist / "dataset.nq")
+
+
+@pytest.fixture(scope="module")
+def disk_store(dist: Path, tmp_path_factory) -> Store:
+    """The on-disk store, read-only, as query workers open it for a build over KG_MEMORY_STORE_TRIPLES."""
+    return open_for_queries(prepare_store(read_build(dist), tmp_path_factory.mktemp("stores")))
 
 
 def test_catalog_is_large_enough_and_numbered_uniquely():
@@ -55,6 +62,12 @@ def test_query_matches_its_golden_result(query: catalog.Query, store: Store):
     assert golden.is_file(), f"{golden.relative_to(ROOT)} is missing: run `kg build && kg goldens {query.name}`"
     problems = catalog.compare(catalog.read_golden(ROOT, query), catalog.run(query, store), query.ordered)
     assert not problems, "\n".join([f"{query.path.name} differs from its golden result:"] + problems)
+
+
+@pytest.mark.parametrize("query", CATALOG, ids=IDS)
+def test_the_on_disk_store_gives_the_golden_result_too(query: catalog.Query, disk_store: Store):
+    problems = catalog.compare(catalog.read_golden(ROOT, query), catalog.run(query, disk_store), query.ordered)
+    assert not problems, "\n".join([f"{query.path.name} on disk differs from its golden result:"] + problems)
 
 
 @pytest.mark.parametrize("query", CATALOG, ids=IDS)

@@ -1,4 +1,5 @@
-"""kg.store: loading dist/dataset.nq into the on-disk store (in parallel parts) and its failure modes."""
+"""kg.store: loading dist/dataset.nq into the on-disk store (in parallel parts), the in-memory copy for small
+builds, and their failure modes."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import pytest
 from pyoxigraph import Store
 
-from kg.store import StoreError, _line_cuts, bulk_load, prepare_store, read_build
+from kg.store import StoreError, _line_cuts, bulk_load, memory_copy, open_for_queries, prepare_store, read_build
 
 LINES = [f'<http://example.org/s{i}> <http://example.org/p> "value {i} with a \\" quote" <http://example.org/g{i % 3}> .\n'
          for i in range(500)]
@@ -86,3 +87,31 @@ def test_a_prepared_store_is_reused(tmp_path):
     stamp = (root / "v1" / "LOADED").stat().st_mtime_ns
     assert prepare_store(build, root) == path
     assert (root / "v1" / "LOADED").stat().st_mtime_ns == stamp
+
+
+def test_the_memory_copy_is_the_served_version_even_after_a_rebuild(tmp_path):
+    build = build_dir(tmp_path, "".join(LINES))
+    path = prepare_store(build, tmp_path / "stores")
+    copy = memory_copy(build, path)
+    assert copy == path.parent / "dataset.nq" and copy.read_bytes() == build.path("dataset.nq").read_bytes()
+    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+    build.path("dataset.nq").write_text(LINES[0], encoding="utf-8")  # dist/ rebuilt while serving
+    assert memory_copy(build, path) == copy and len(open_for_queries(path, copy)) == len(LINES)
+
+
+def test_a_failed_memory_copy_leaves_nothing_behind(tmp_path):
+    build = build_dir(tmp_path, "".join(LINES))
+    path = prepare_store(build, tmp_path / "stores")
+    build.path("dataset.nq").unlink()
+    with pytest.raises(FileNotFoundError):
+        memory_copy(build, path)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["LOADED", "db"]
+
+
+def test_workers_open_the_same_quads_on_disk_and_in_memory(tmp_path):
+    build = build_dir(tmp_path, "".join(LINES))
+    path = prepare_store(build, tmp_path / "stores")
+    on_disk, in_memory = open_for_queries(path), open_for_queries(path, memory_copy(build, path))
+    assert quads(in_memory) == quads(on_disk) and len(in_memory) == len(LINES)
+    with pytest.raises((OSError, RuntimeError)):
+        on_disk.add(next(iter(on_disk)))  # read-only: the disk store refuses writes

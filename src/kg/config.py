@@ -87,6 +87,7 @@ class Settings:
     max_nesting: int = 64  # brackets and braces, depth
     workers: int = 2  # query worker processes
     store_dir: Path | None = None  # where the on-disk query store is kept (default ~/.cache/kg/stores)
+    memory_store_triples: int = 200_000  # builds up to this size are held in memory by each query worker
     worker_memory_mb: int = 4096  # address space per query worker; a query needing more stops it (HTTP 503)
     cache_entries: int = 1024  # answers kept by the result cache and by the response cache (0: neither)
     cache_mb: int = 64  # bytes of answers each of the two caches keeps, in MB
@@ -121,6 +122,7 @@ class Settings:
             max_nesting=_int("KG_MAX_NESTING", 64, 4),
             workers=_int("KG_WORKERS", 2),
             store_dir=Path(os.environ["KG_STORE_DIR"]).resolve() if os.environ.get("KG_STORE_DIR") else None,
+            memory_store_triples=_int("KG_MEMORY_STORE_TRIPLES", 200_000, 0),
             worker_memory_mb=_int("KG_WORKER_MEMORY_MB", 4096, 512),
             cache_entries=_int("KG_CACHE_ENTRIES", 1024, 0),
             cache_mb=_int("KG_CACHE_MB", 64, 1),

@@ -1,5 +1,6 @@
 """Open the build for serving: read dist/build.json and load dist/dataset.nq into an on-disk
-pyoxigraph store that query workers open read-only.
+pyoxigraph store that query workers open read-only, or, for a build small enough, that each worker loads
+into memory (``open_for_queries``).
 
 The store lives outside dist/ (only ``kg build`` writes there), in ``KG_STORE_DIR`` (default
 ``~/.cache/kg/stores``), one folder per dataset version; a folder is complete only once renamed into
@@ -92,6 +93,37 @@ def prepare_store(build: BuildInfo, root: Path) -> Path:
         if other.name != build.version and not other.name.startswith("."):
             shutil.rmtree(other, ignore_errors=True)
     return target / "db"
+
+
+def memory_copy(build: BuildInfo, store_path: Path) -> Path:
+    """The build's dataset.nq, kept in the version's folder beside its on-disk store for query workers that
+    hold the data in memory: copied once and renamed into place, so a worker started later (one replaced
+    after a timeout) loads exactly the version being served even if dist/ has been rebuilt since."""
+    target = store_path.parent / "dataset.nq"
+    if not target.is_file():
+        fd, tmp = tempfile.mkstemp(prefix=".dataset.nq-", dir=store_path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out, open(build.path("dataset.nq"), "rb") as source:
+                shutil.copyfileobj(source, out, 1 << 20)
+            os.replace(tmp, target)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    return target
+
+
+def open_for_queries(store_path: Path, nquads: Path | None = None) -> Store:
+    """The store a query worker answers from: the on-disk store at ``store_path`` opened read-only, or, given
+    ``nquads`` (``memory_copy``), an in-memory store loaded from it.
+
+    Measured (README, Performance): in memory the catalog evaluates 2 to 13 times faster (every lookup is a
+    hash map's instead of RocksDB's), at about 0.4 KB of memory per triple in each worker and 0.6 s of
+    loading per 10^5 triples when a worker starts; ``KG_MEMORY_STORE_TRIPLES`` sets the size up to which
+    ``start_pool`` chooses it."""
+    if nquads is None:
+        return Store.read_only(str(store_path))
+    store = Store()
+    bulk_load(store, nquads)
+    return store
 
 
 PART_BYTES = 16 * 1024 * 1024  # below this a part is not worth a thread of its own

@@ -1,4 +1,4 @@
-"""The worker pool over a small on-disk store: formats, row cap, wall-clock limit, kill and replace."""
+"""The worker pool over a small store, on disk and in memory: formats, row cap, wall-clock limit, kill and replace."""
 
 from __future__ import annotations
 
@@ -24,9 +24,11 @@ RUNAWAY = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j 
            "?p ?q ?r . ?s ?t ?u . ?v ?w ?x . ?y ?z ?aa . ?bb ?cc ?dd }")
 
 
-@pytest.fixture()
-def pool(store_path):
-    p = WorkerPool(store_path, size=2, timeout=3.0, version="test1", prefixes={"ex": "http://example.org/"})
+@pytest.fixture(params=["on disk", "in memory"])
+def pool(request, store_path, store_nquads):
+    nquads = store_nquads if request.param == "in memory" else None
+    p = WorkerPool(store_path, size=2, timeout=3.0, version="test1", prefixes={"ex": "http://example.org/"},
+                   nquads=nquads)
     yield p
     p.close()
 
@@ -209,3 +211,21 @@ def test_bindings_start_the_evaluation(pool, query):
     assert bound_query(job).count("VALUES (?s) { (<http://example.org/s7>) }") == 1
     rows = json.loads(pool.run(job).body)["results"]["bindings"]
     assert [r["o"]["value"] for r in rows] == ["v7"]
+
+
+@pytest.mark.parametrize("limit, in_memory", [(40, True), (39, False), (0, False)])
+def test_start_pool_holds_a_build_in_memory_up_to_the_setting(store_dist, tmp_path, limit, in_memory):
+    from kg.config import Settings
+    from kg.store import read_build
+    from kg.sparql.workers import start_pool
+
+    settings = Settings(store_dir=tmp_path, workers=1, cache_entries=0, memory_store_triples=limit)
+    engine, graphs = start_pool(settings, read_build(store_dist))  # a build of 40 triples
+    try:
+        assert (engine.nquads is not None) is in_memory and graphs == [G + "a", G + "b"]
+        if in_memory:
+            assert engine.nquads == str(tmp_path / "test1" / "dataset.nq")
+        body = json.loads(engine.run(Job("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", "json")).body)
+        assert body["results"]["bindings"][0]["n"]["value"] == "40"
+    finally:
+        engine.close()

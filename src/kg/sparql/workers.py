@@ -3,7 +3,8 @@
 The seam every caller uses is ``Engine.run(job) -> Answer`` (a query in, bytes in one format out, with
 the row cap and the wall-clock limit applied), or ``Engine.stream(job)``, which gives an answer larger
 than one chunk as a ``Streamed`` head plus chunks while the worker is still writing it. ``WorkerPool`` is the embedded implementation: N worker
-processes each open the same read-only on-disk pyoxigraph store and serialize their own results. A query
+processes each open the same read-only on-disk pyoxigraph store (or, for a small build, hold it in memory,
+each its own copy) and serialize their own results. A query
 that overruns the wall-clock limit gets its worker killed and replaced; a worker that dies costs only its
 own request. A result cache (keyed by the frozen ``Job`` and the dataset version) or a remote SPARQL
 store can implement the same ``Engine`` protocol and take its place.
@@ -20,10 +21,12 @@ import threading
 import time
 from dataclasses import dataclass
 from itertools import islice
+from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Protocol
 
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, Store, Variable, serialize
 
+from ..store import open_for_queries
 from .formats import BY_NAME
 from .results import count_solutions, write_solutions
 from .row_cap import capped
@@ -240,12 +243,12 @@ class _PipeWriter:
             self.conn.send(("ok", Answer(bytes(self.buffer), format_, truncated, rows)))
 
 
-def _worker_main(conn, store_path: str, prefixes: dict[str, str], memory_bytes: int | None) -> None:
+def _worker_main(conn, store_path: str, nquads: str | None, prefixes: dict[str, str], memory_bytes: int | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     if memory_bytes:
         # a query that needs more aborts this process alone; the parent answers 503 and replaces it
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    store = Store.read_only(store_path)
+    store = open_for_queries(Path(store_path), Path(nquads) if nquads else None)
     try:
         conn.send(("ready", None))
     except (BrokenPipeError, OSError):
@@ -292,7 +295,9 @@ STARTUP_TIMEOUT = 60.0  # seconds for a new worker to open the store; not counte
 
 
 class WorkerPool:
-    """``size`` worker processes over one read-only store, with a hard wall-clock limit per query."""
+    """``size`` worker processes over one read-only store, with a hard wall-clock limit per query. Given
+    ``nquads`` (``kg.store.memory_copy``), each worker loads it into a store of its own in memory instead of
+    opening the on-disk one."""
 
     def __init__(
         self,
@@ -303,8 +308,10 @@ class WorkerPool:
         version: str,
         prefixes: dict[str, str],
         memory_mb: int | None = None,
+        nquads: str | None = None,
     ):
         self.store_path = store_path
+        self.nquads = nquads
         self.memory_mb = memory_mb
         self.size = size
         self.timeout = timeout
@@ -324,7 +331,7 @@ class WorkerPool:
         parent, child = self._ctx.Pipe()
         process = self._ctx.Process(
             target=_worker_main,
-            args=(child, self.store_path, self.prefixes, self.memory_mb * 2**20 if self.memory_mb else None),
+            args=(child, self.store_path, self.nquads, self.prefixes, self.memory_mb * 2**20 if self.memory_mb else None),
             name="kg-query-worker",
             daemon=True,
         )
@@ -496,14 +503,16 @@ def _drain(chunks: queue.Queue) -> Iterator[bytes]:
 
 
 def start_pool(settings, build) -> tuple[Engine, list[str]]:
-    """Prepare the on-disk store for this build and start ``settings.workers`` workers over it, behind the
-    result cache unless ``settings.cache_entries`` is 0; also return the named graphs the store holds."""
+    """Prepare the on-disk store for this build and start ``settings.workers`` workers over it (each holding
+    the data in memory if the build has at most ``settings.memory_store_triples`` triples), behind the result
+    cache unless ``settings.cache_entries`` is 0; also return the named graphs the store holds."""
     from ..iris import Iris, prefixes
-    from ..store import named_graphs, prepare_store, store_root
+    from ..store import memory_copy, named_graphs, prepare_store, store_root
     from .cache import cached
 
     path = prepare_store(build, store_root(settings))
     graphs = named_graphs(path)
+    in_memory = build.triples <= settings.memory_store_triples
     pool = WorkerPool(
         str(path),
         size=settings.workers,
@@ -511,5 +520,6 @@ def start_pool(settings, build) -> tuple[Engine, list[str]]:
         version=build.version,
         prefixes=prefixes(Iris(build.base_iri)),
         memory_mb=settings.worker_memory_mb,
+        nquads=str(memory_copy(build, path)) if in_memory else None,
     )
     return cached(pool, settings), graphs
