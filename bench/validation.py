@@ -19,7 +19,6 @@ import pstats
 import re
 import sys
 import time
-from pathlib import Path
 
 import kg.validate
 from kg import authored, shacl_core, shacl_sparql

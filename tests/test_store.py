@@ -103,7 +103,7 @@ def test_a_failed_memory_copy_leaves_nothing_behind(tmp_path):
     build = build_dir(tmp_path, "".join(LINES))
     path = prepare_store(build, tmp_path / "stores")
     build.path("dataset.nq").unlink()
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(StoreError, match=r"cannot copy .*dist/dataset\.nq to .*v1/dataset\.nq .*: No such file"):
         memory_copy(build, path)
     assert sorted(p.name for p in path.parent.iterdir()) == ["LOADED", "db"]
 

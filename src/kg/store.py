@@ -100,15 +100,29 @@ def memory_copy(build: BuildInfo, store_path: Path) -> Path:
     hold the data in memory: copied once and renamed into place, so a worker started later (one replaced
     after a timeout) loads exactly the version being served even if dist/ has been rebuilt since."""
     target = store_path.parent / "dataset.nq"
-    if not target.is_file():
+    if target.is_file():
+        return target
+    tmp = None
+    try:
         fd, tmp = tempfile.mkstemp(prefix=".dataset.nq-", dir=store_path.parent)
-        try:
-            with os.fdopen(fd, "wb") as out, open(build.path("dataset.nq"), "rb") as source:
-                shutil.copyfileobj(source, out, 1 << 20)
-            os.replace(tmp, target)
-        finally:
+        with os.fdopen(fd, "wb") as out, open(build.path("dataset.nq"), "rb") as source:
+            shutil.copyfileobj(source, out, 1 << 20)
+        os.replace(tmp, target)
+    except OSError as err:
+        raise StoreError(f"cannot copy {build.path('dataset.nq')} to {target} for the in-memory query store: "
+                         f"{err.strerror or err} (KG_MEMORY_STORE_TRIPLES=0 keeps the data on disk)") from None
+    finally:
+        if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
     return target
+
+
+def prepare_serving(build: BuildInfo, settings) -> tuple[Path, Path | None]:
+    """What query workers answer from: the on-disk store for this build (loaded if needed) and, for a build
+    of at most ``settings.memory_store_triples`` triples, the N-Quads copy each worker loads into memory."""
+    path = prepare_store(build, store_root(settings))
+    in_memory = build.triples <= settings.memory_store_triples
+    return path, memory_copy(build, path) if in_memory else None
 
 
 def open_for_queries(store_path: Path, nquads: Path | None = None) -> Store:

@@ -26,7 +26,7 @@ RUNAWAYS = {
                           'FILTER(REGEX(CONCAT(STR(?o), STR(?v), "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!"), "^(a+)+$|(.*a){20}")) }',
     "group-concat-memory": "SELECT (GROUP_CONCAT(CONCAT(STR(?c), STR(?f), STR(?i)); separator='|') AS ?x) "
                            "WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
-    "construct-huge": f"CONSTRUCT {{ ?a ?b ?o }} WHERE {{ ?a ?b ?c . ?d ?e ?o . ?g ?h ?i }}",
+    "construct-huge": "CONSTRUCT { ?a ?b ?o } WHERE { ?a ?b ?c . ?d ?e ?o . ?g ?h ?i }",
 }
 
 

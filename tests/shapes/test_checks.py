@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, Namespace
 from rdflib.namespace import RDF, SKOS
 
 from kg.build import assemble

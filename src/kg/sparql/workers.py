@@ -507,12 +507,11 @@ def start_pool(settings, build) -> tuple[Engine, list[str]]:
     the data in memory if the build has at most ``settings.memory_store_triples`` triples), behind the result
     cache unless ``settings.cache_entries`` is 0; also return the named graphs the store holds."""
     from ..iris import Iris, prefixes
-    from ..store import memory_copy, named_graphs, prepare_store, store_root
+    from ..store import named_graphs, prepare_serving
     from .cache import cached
 
-    path = prepare_store(build, store_root(settings))
+    path, nquads = prepare_serving(build, settings)
     graphs = named_graphs(path)
-    in_memory = build.triples <= settings.memory_store_triples
     pool = WorkerPool(
         str(path),
         size=settings.workers,
@@ -520,6 +519,6 @@ def start_pool(settings, build) -> tuple[Engine, list[str]]:
         version=build.version,
         prefixes=prefixes(Iris(build.base_iri)),
         memory_mb=settings.worker_memory_mb,
-        nquads=str(memory_copy(build, path)) if in_memory else None,
+        nquads=str(nquads) if nquads else None,
     )
     return cached(pool, settings), graphs

@@ -14,7 +14,7 @@ import socket
 from fastapi import FastAPI
 
 from ..config import Settings
-from ..store import BuildInfo, StoreError, prepare_store, read_build, store_root
+from ..store import BuildInfo, StoreError, prepare_serving, read_build
 from .app import create_app
 
 STORE_ENV = "KG_SERVE_STORE"
@@ -29,7 +29,7 @@ def make_app(settings: Settings, store_url: str | None, build: BuildInfo, *, che
             engine.close()
             return None
         return create_app(settings, engine=engine, build=build, graphs=graphs)
-    prepare_store(build, store_root(settings))  # load errors surface here, naming the file
+    prepare_serving(build, settings)  # load errors surface here, naming the file
     return None if check_only else create_app(settings, build=build)  # the pool starts and stops with the app
 
 
