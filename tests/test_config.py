@@ -7,7 +7,7 @@ import pytest
 from kg.config import ConfigError, Settings
 from fastapi import FastAPI
 
-from kg.web.app import server_config
+from kg.web.server import server_config
 
 
 @pytest.mark.parametrize("raw, expected", [("1", True), ("on", True), ("TRUE", True), ("0", False), ("no", False), ("", False)])

@@ -61,8 +61,8 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from .store import StoreError, read_build
-    from .web.app import server_config
-    from .web.served import STORE_ENV, listening_socket, make_app
+    from .web.served import STORE_ENV, make_app
+    from .web.server import listening_socket, server_config
 
     if args.processes < 1:
         print("kg serve: --processes must be at least 1", file=sys.stderr)

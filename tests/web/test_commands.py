@@ -150,3 +150,12 @@ def test_query_reads_stdin_and_refuses_like_the_server(settings):
 def test_query_syntax_error(settings):
     r = subprocess.run(KG + ["query", "SELECT * {"], env=env_for(settings), capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and "1:" in r.stderr
+
+
+def test_the_supervising_parent_of_several_processes_does_not_import_the_app():
+    """What the parent of `kg serve --processes N` imports (kg.cli's serve path up to the supervisor) leaves out
+    FastAPI and the app, about a second that would delay every front-end process's start."""
+    code = ("import sys, kg.cli, kg.store, kg.web.served, kg.web.server, uvicorn.supervisors; "
+            "print(sorted(m for m in sys.modules if m == 'fastapi' or m.startswith(('fastapi.', 'kg.web.app'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

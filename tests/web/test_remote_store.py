@@ -19,7 +19,8 @@ from kg.iris import Iris, prefixes
 from kg.publish import publish
 from kg.sparql.remote import RemoteEngine
 from kg.store import read_build
-from kg.web.app import create_app, server_config
+from kg.web.app import create_app
+from kg.web.server import server_config
 from kg.web.live import free_port
 
 

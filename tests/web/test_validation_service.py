@@ -19,7 +19,8 @@ from rdflib import Graph
 from rdflib.namespace import RDF, SH
 
 from kg.validate import cli_validate
-from kg.web.app import create_app, server_config
+from kg.web.app import create_app
+from kg.web.server import server_config
 
 # One observation with its figure typed as a string and no data set, area, period, population or evidence
 # (the case tests/test_validate_cli.py gives `kg validate`).

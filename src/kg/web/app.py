@@ -11,7 +11,6 @@ import warnings
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from pyoxigraph import NamedNode, RdfFormat, Store
@@ -236,21 +235,3 @@ class Cors:
             await send(message)
 
         await self.app(scope, receive, sending)
-
-
-def server_config(app: FastAPI | str, settings: Settings, host: str, port: int, log_level: str = "info", *,
-                  factory: bool = False, processes: int = 1) -> uvicorn.Config:
-    """uvicorn set up for our limits: a request line long enough for a GET query of the largest allowed
-    size, percent-encoded (three bytes per byte, plus room for the other parameters and headers). For
-    several processes, ``app`` is the import path of an app factory (``factory=True``)."""
-    return uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_level=log_level,
-        factory=factory,
-        workers=processes,
-        h11_max_incomplete_event_size=settings.max_query_bytes * 3 + 16 * 1024,
-        server_header=False,
-        access_log=settings.access_log,  # off by default: a line per request cost about 0.2 ms of the event loop
-    )

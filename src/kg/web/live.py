@@ -13,7 +13,8 @@ import time
 import uvicorn
 
 from ..config import Settings
-from .app import create_app, server_config
+from .app import create_app
+from .server import server_config
 
 
 def free_port() -> int:

@@ -9,13 +9,13 @@ parent, and ``KG_SERVE_STORE``, the remote store's URL or empty).
 from __future__ import annotations
 
 import os
-import socket
-
-from fastapi import FastAPI
+from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..store import BuildInfo, StoreError, prepare_serving, read_build
-from .app import create_app
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 STORE_ENV = "KG_SERVE_STORE"
 
@@ -28,9 +28,15 @@ def make_app(settings: Settings, store_url: str | None, build: BuildInfo, *, che
         if check_only:
             engine.close()
             return None
+        from .app import create_app
+
         return create_app(settings, engine=engine, build=build, graphs=graphs)
     prepare_serving(build, settings)  # load errors surface here, naming the file
-    return None if check_only else create_app(settings, build=build)  # the pool starts and stops with the app
+    if check_only:
+        return None
+    from .app import create_app
+
+    return create_app(settings, build=build)  # the pool starts and stops with the app
 
 
 def app() -> FastAPI:
@@ -56,20 +62,3 @@ def remote_engine(url: str, settings: Settings, build: BuildInfo):
     if not graphs:
         raise StoreError(f"--store {url} holds no named graph: run `kg publish --to <its graph store URL>` first")
     return cached(remote, settings), graphs
-
-
-def listening_socket(host: str, port: int) -> socket.socket:
-    """The socket several front-end processes share, inheritable by them. Made with IPPROTO_TCP as its
-    protocol: asyncio sets TCP_NODELAY only on accepted sockets whose protocol says TCP, and a socket made
-    with protocol 0 (as uvicorn's own ``Config.bind_socket`` makes it) left Nagle's algorithm on, which
-    measured 44 ms per request here (the second segment of each answer waiting for the client's delayed ACK)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as err:
-        sock.close()
-        raise OSError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
-    sock.set_inheritable(True)
-    return sock
