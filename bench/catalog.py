@@ -36,7 +36,7 @@ from kg.catalog import load_catalog  # noqa: E402
 from kg.config import Settings  # noqa: E402
 from kg.sparql.guard import guard  # noqa: E402
 from kg.sparql.workers import Job, execute  # noqa: E402
-from kg.store import memory_copy, open_for_queries, prepare_store, read_build  # noqa: E402
+from kg.store import held_in_memory, memory_copy, open_for_queries, prepare_store, read_build  # noqa: E402
 
 
 def evaluate(store: Store, job: Job) -> tuple[float, int]:
@@ -74,8 +74,7 @@ def main() -> None:
         path = prepare_store(build, Path(tmp) / "stores")
         loaded = time.perf_counter() - started
         settings = Settings.from_env()
-        in_memory = (args.store == "memory"
-                     or args.store == "auto" and build.triples <= settings.memory_store_triples)
+        in_memory = args.store == "memory" or args.store == "auto" and held_in_memory(build, settings)
         started = time.perf_counter()
         store = open_for_queries(path, memory_copy(build, path) if in_memory else None)
         opened = time.perf_counter() - started

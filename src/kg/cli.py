@@ -60,7 +60,7 @@ def _cmd_goldens(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from .store import StoreError, read_build
+    from .store import StoreError, held_in_memory, read_build
     from .web.served import STORE_ENV, make_app
     from .web.server import listening_socket, server_config
 
@@ -77,7 +77,8 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         print(f"kg serve: {err}", file=sys.stderr)
         return 2
     origin = settings.public_url or f"http://{args.host}:{args.port}"
-    where = f"the store at {args.store}" if args.store else f"{settings.workers} query workers"
+    held = "each holding it in memory" if held_in_memory(build, settings) else "over the on-disk store"
+    where = f"the store at {args.store}" if args.store else f"{settings.workers} query workers {held}"
     each = f"{args.processes} front-end processes, each with " if args.processes > 1 else ""
     print(f"kg serve: build {build.version} ({build.triples} triples), {each}{where}, "
           f"{settings.query_timeout:g} s per query; SPARQL at {origin}/sparql", file=sys.stderr)

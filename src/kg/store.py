@@ -117,12 +117,16 @@ def memory_copy(build: BuildInfo, store_path: Path) -> Path:
     return target
 
 
+def held_in_memory(build: BuildInfo, settings) -> bool:
+    """Whether query workers hold this build in memory: at most ``KG_MEMORY_STORE_TRIPLES`` triples."""
+    return build.triples <= settings.memory_store_triples
+
+
 def prepare_serving(build: BuildInfo, settings) -> tuple[Path, Path | None]:
     """What query workers answer from: the on-disk store for this build (loaded if needed) and, for a build
-    of at most ``settings.memory_store_triples`` triples, the N-Quads copy each worker loads into memory."""
+    ``held_in_memory``, the N-Quads copy each worker loads into memory."""
     path = prepare_store(build, store_root(settings))
-    in_memory = build.triples <= settings.memory_store_triples
-    return path, memory_copy(build, path) if in_memory else None
+    return path, memory_copy(build, path) if held_in_memory(build, settings) else None
 
 
 def open_for_queries(store_path: Path, nquads: Path | None = None) -> Store:

@@ -46,6 +46,7 @@ def test_serve_answers_then_stops_on_sigterm(settings, free_port):
     # every child goes: the workers with the pool, multiprocessing's resource tracker when it reads the end
     # of its pipe (which on a loaded machine can take a moment after kg serve has exited)
     _stopped_cleanly(proc, err, "SPARQL at", workers, 10)
+    assert f"{settings.workers} query workers each holding it in memory" in err  # the report: under the limit
 
 
 def _sigterm(proc: subprocess.Popen, timeout: float) -> str:
