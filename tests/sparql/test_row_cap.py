@@ -75,6 +75,8 @@ ROWS = [
     "<http://example.org/a>",
     "42",
     "UNDEF",
+    # strings that end like JSON structure, escapes next to quotes
+    '"a},{"', '"},{\\"x\\":{"', '"ends in a backslash \\\\"', '"\\\\\\"\\\\"', '":[{"@de',
 ]
 
 
@@ -86,6 +88,12 @@ def test_count_solutions(fmt, n):
     query = f"SELECT ?x ?b WHERE {{ VALUES (?x) {{ {values} }} BIND(BNODE() AS ?b) }}"
     body = store.query(query).serialize(format=getattr(QueryResultsFormat, fmt.upper()))
     assert count_solutions(body, fmt) == n
+
+
+def test_json_count_of_triple_terms():
+    body = Store().query("SELECT ?t WHERE { VALUES ?i { 1 2 } BIND(TRIPLE(<http://e/s>, <http://e/p>, ?i) AS ?t) }"
+                         ).serialize(format=QueryResultsFormat.JSON)
+    assert b'"triple"' in body and count_solutions(body, "json") == 2
 
 
 def test_count_solutions_without_variables():
