@@ -5,10 +5,9 @@ memory instead (``store_nquads``)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
-
-from pathlib import Path
 
 from kg.store import memory_copy, prepare_store, read_build
 
