@@ -35,7 +35,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import QueryBoolean, QuerySolutions, RdfFormat, Store
+from pyoxigraph import QueryBoolean, QuerySolutions, Store
 
 from .config import DEFAULT_BASE_IRI
 from .sparql.results import bound_terms, term_json
@@ -173,10 +173,10 @@ def has_top_level_order_by(text: str) -> bool:
 
 
 def open_store(dataset_nq: Path) -> Store:
-    """An in-memory store holding the build's ``dataset.nq``."""
-    store = Store()
-    store.bulk_load(path=str(dataset_nq), format=RdfFormat.N_QUADS)
-    return store
+    """An in-memory store holding the build's ``dataset.nq``, loaded as a query worker loads it."""
+    from .store import memory_store
+
+    return memory_store(dataset_nq)
 
 
 def open_build(dist: Path) -> Store:

@@ -108,6 +108,7 @@ def memory_copy(build: BuildInfo, store_path: Path) -> Path:
         with os.fdopen(fd, "wb") as out, open(build.path("dataset.nq"), "rb") as source:
             shutil.copyfileobj(source, out, 1 << 20)
         os.replace(tmp, target)
+        tmp = None  # renamed into place: nothing left to remove
     except OSError as err:
         raise StoreError(f"cannot copy {build.path('dataset.nq')} to {target} for the in-memory query store: "
                          f"{err.strerror or err} (KG_MEMORY_STORE_TRIPLES=0 keeps the data on disk)") from None
@@ -137,8 +138,12 @@ def open_for_queries(store_path: Path, nquads: Path | None = None) -> Store:
     hash map's instead of RocksDB's), at about 0.4 KB of memory per triple in each worker and 0.6 s of
     loading per 10^5 triples when a worker starts; ``KG_MEMORY_STORE_TRIPLES`` sets the size up to which
     ``start_pool`` chooses it."""
-    if nquads is None:
-        return Store.read_only(str(store_path))
+    return Store.read_only(str(store_path)) if nquads is None else memory_store(nquads)
+
+
+def memory_store(nquads: Path) -> Store:
+    """An in-memory store holding an N-Quads file, loaded as ``bulk_load`` loads it: what a query worker
+    holds for a small build, and what the catalog's goldens are computed on."""
     store = Store()
     bulk_load(store, nquads)
     return store

@@ -26,7 +26,7 @@ from typing import BinaryIO, Callable, Iterator, Protocol
 
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, Store, Variable, serialize
 
-from ..store import open_for_queries
+from ..store import named_graphs, open_for_queries, prepare_serving
 from .formats import BY_NAME
 from .results import count_solutions, write_solutions
 from .row_cap import capped
@@ -507,7 +507,6 @@ def start_pool(settings, build) -> tuple[Engine, list[str]]:
     the data in memory if the build has at most ``settings.memory_store_triples`` triples), behind the result
     cache unless ``settings.cache_entries`` is 0; also return the named graphs the store holds."""
     from ..iris import Iris, prefixes
-    from ..store import named_graphs, prepare_serving
     from .cache import cached
 
     path, nquads = prepare_serving(build, settings)
