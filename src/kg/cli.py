@@ -61,7 +61,8 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from .store import StoreError, held_in_memory, read_build
-    from .web.served import STORE_ENV, make_app
+    from .web.client_counts import SharedCounts
+    from .web.served import COUNTS_ENV, STORE_ENV, make_app
     from .web.server import listening_socket, server_config
 
     if args.processes < 1:
@@ -88,16 +89,22 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from uvicorn.supervisors import Multiprocess
 
     # every process builds its own app (and worker pool) from the environment: the build folder as resolved
-    # here, so that all of them serve the same release, and the remote store if one was given
-    os.environ["KG_DIST"] = str(build.dist)
-    os.environ[STORE_ENV] = args.store or ""
+    # here, so that all of them serve the same release, the remote store if one was given, and the table in
+    # which they count each client's requests together
     try:
         sock = listening_socket(args.host, args.port)
+        table = SharedCounts.create(args.processes)
     except OSError as err:
         print(f"kg serve: {err}", file=sys.stderr)
         return 2
+    os.environ["KG_DIST"] = str(build.dist)
+    os.environ[STORE_ENV] = args.store or ""
+    os.environ[COUNTS_ENV] = str(table)
     config = server_config("kg.web.served:app", settings, args.host, args.port, factory=True, processes=args.processes)
-    Multiprocess(config, sockets=[sock]).run()
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    finally:
+        table.unlink(missing_ok=True)
     return 0
 
 

@@ -68,7 +68,7 @@ def test_concurrent_runaways_from_several_clients(server, settings, unharmed):
         if k % 2:  # the client's second query goes once its first is in flight at the server (not just sent:
             # on a loaded machine a request can take seconds to arrive, which is no overlap at all)
             deadline = time.monotonic() + 10
-            while not admission.queries.get(address) and time.monotonic() < deadline:
+            while not admission.counts.queries.get(address) and time.monotonic() < deadline:
                 time.sleep(0.01)
         transport = httpx.HTTPTransport(local_address=address)
         with httpx.Client(base_url=server.url, timeout=60, transport=transport) as c:

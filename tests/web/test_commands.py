@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -84,8 +85,10 @@ def _descendants(pid: int) -> list[str]:
 def test_serve_with_several_processes_shares_the_port_and_stops_on_sigterm(settings, free_port):
     port = free_port
     proc = subprocess.Popen(KG + ["serve", "--host", "127.0.0.1", "--port", str(port), "--processes", "2"],
-                            env=env_for(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=env_for(settings, KG_WORKERS="2", KG_QUERY_TIMEOUT="3"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     everything: list[str] = []
+    table = ""
     try:
         deadline = time.monotonic() + 60
         answered = 0
@@ -105,9 +108,52 @@ def test_serve_with_several_processes_shares_the_port_and_stops_on_sigterm(setti
         assert len(front_ends) == 2, front_ends
         everything = _descendants(proc.pid)
         assert len(everything) >= 2 + 2 * settings.workers  # two front ends, each with its own query workers
+        tables = {_environ(pid).get("KG_ADMISSION_TABLE") for pid in front_ends}
+        assert len(tables) == 1 and Path(tables.pop()).is_file()
+        table = _environ(front_ends[0])["KG_ADMISSION_TABLE"]
+        _caps_hold_across_processes(port)
     finally:
         err = _sigterm(proc, 30)
     _stopped_cleanly(proc, err, "2 front-end processes", everything, 15)
+    assert not Path(table).exists()  # the parent removes the shared admission table
+
+
+def _environ(pid: str) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
+
+
+def _caps_hold_across_processes(port: int) -> None:
+    """While one client's runaway query holds a worker in one front end, its next queries are refused
+    (429) on every new connection, whichever process takes it: with two workers a process, the client may
+    run one query at a time in the whole server. Another client is answered; once the runaway has timed
+    out (KG_QUERY_TIMEOUT), the first client is answered again."""
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o }"
+    url = f"http://127.0.0.1:{port}/sparql"
+
+    def client(address: str) -> httpx.Client:
+        return httpx.Client(timeout=30, transport=httpx.HTTPTransport(local_address=address))
+
+    outcome = {}
+
+    def runaway():
+        with client("127.0.0.7") as c:
+            outcome["status"] = c.get(url, params={"query": slow}).status_code
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.5)  # the runaway is in flight (it runs for KG_QUERY_TIMEOUT)
+    refused = []
+    for i in range(12):
+        with client("127.0.0.7") as c:  # a new connection each time, spread over both processes
+            refused.append(c.get(url, params={"query": f"ASK {{}} # {i}"}).status_code)
+    with client("127.0.0.8") as other:
+        assert other.get(url, params={"query": "ASK {}"}).status_code == 200
+    thread.join()
+    assert refused == [429] * 12, refused
+    assert outcome["status"] == 503  # timed out
+    with client("127.0.0.7") as c:
+        assert c.get(url, params={"query": "ASK {}"}).status_code == 200
 
 
 def test_serve_refuses_fewer_than_one_process(settings, free_port):

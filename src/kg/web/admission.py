@@ -7,13 +7,16 @@ One client (one peer address) that opens more requests than that gets ``429 Too 
 never touch the query engine (``/static/``, ``/vendor/``, ``/dumps/``) and CORS preflights are not
 counted, so a browser loading one page with its assets in parallel is never refused. Behind a reverse
 proxy every client shares the proxy's address: set the cap there, or raise it here.
+
+Under ``kg serve --processes N`` the counts are shared by the N front-end processes
+(``client_counts.SharedCounts``), so the caps hold for the whole server.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .client_counts import BUSY, QUERIES, REQUESTS, LocalCounts, SharedCounts
 
 UNCOUNTED = ("/static/", "/vendor/", "/dumps/", "/dumps")
 ENDPOINT = ("/sparql", "/sparql/")
@@ -21,14 +24,19 @@ RETRY_AFTER = 1  # seconds a refused client is asked to wait
 
 
 class AdmissionControl:
-    """ASGI middleware counting in-flight requests per client address."""
+    """ASGI middleware counting in-flight requests per client address, in this process (``counts`` None)
+    or in the table that the front-end processes share."""
 
-    def __init__(self, app: ASGIApp, max_per_client: int, workers: int = 2):
+    def __init__(self, app: ASGIApp, max_per_client: int, workers: int = 2,
+                 counts: LocalCounts | SharedCounts | None = None):
         self.app = app
         self.max_per_client = max_per_client
         self.max_queries = min(max_per_client, max(1, workers - 1))
-        self.in_flight: Counter[str] = Counter()  # one event loop: no lock needed
-        self.queries: Counter[str] = Counter()
+        self.counts = counts or LocalCounts()
+
+    @property
+    def in_flight(self) -> dict[str, int]:
+        return self.counts.in_flight()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] == "OPTIONS" or scope["path"].startswith(UNCOUNTED):
@@ -36,25 +44,27 @@ class AdmissionControl:
             return
         client = scope["client"][0] if scope.get("client") else "-"
         query = scope["path"] in ENDPOINT and (scope["method"] == "POST" or b"query=" in scope.get("query_string", b""))
-        if self.in_flight[client] >= self.max_per_client:
-            await _too_many(send, f"at most {self.max_per_client} requests may be in flight (KG_MAX_PER_CLIENT)")
+        refused = self.counts.acquire(client, query, self.max_per_client, self.max_queries)
+        if refused == REQUESTS:
+            await _refuse(send, 429, f"too many requests at once from your address: at most {self.max_per_client} "
+                                     "requests may be in flight (KG_MAX_PER_CLIENT)")
             return
-        if query and self.queries[client] >= self.max_queries:
-            await _too_many(send, f"at most {self.max_queries} SPARQL queries may run at once, one fewer than the "
-                                  "query workers (KG_WORKERS), so that others always find one")
+        if refused == QUERIES:
+            await _refuse(send, 429, f"too many requests at once from your address: at most {self.max_queries} "
+                                     "SPARQL queries may run at once, one fewer than the query workers (KG_WORKERS), "
+                                     "so that others always find one")
             return
-        self.in_flight[client] += 1
-        self.queries[client] += query
+        if refused == BUSY:
+            await _refuse(send, 503, "the server is busy: it has requests in flight from as many clients as it "
+                                     "can count at once")
+            return
         released = False
 
         def release() -> None:
             nonlocal released
             if not released:
                 released = True
-                for counter, n in ((self.in_flight, 1), (self.queries, int(query))):
-                    counter[client] -= n
-                    if counter[client] <= 0:
-                        del counter[client]
+                self.counts.release(client, query)
 
         async def sending(message) -> None:
             # released before the last bytes go out: a client that sends its next request as soon as it has
@@ -69,8 +79,8 @@ class AdmissionControl:
             release()
 
 
-async def _too_many(send: Send, limit: str) -> None:
-    body = f"too many requests at once from your address: {limit}; retry after {RETRY_AFTER} s\n".encode()
+async def _refuse(send: Send, status: int, why: str) -> None:
+    body = f"{why}; retry after {RETRY_AFTER} s\n".encode()
     headers = [
         (b"content-type", b"text/plain; charset=utf-8"),
         (b"content-length", str(len(body)).encode()),
@@ -78,5 +88,5 @@ async def _too_many(send: Send, limit: str) -> None:
         (b"cache-control", b"no-store"),
         (b"access-control-allow-origin", b"*"),
     ]
-    await send({"type": "http.response.start", "status": 429, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -28,6 +28,7 @@ from ..sparql.workers import Engine, EngineError, start_pool
 from ..store import BuildInfo, read_build
 from . import dumps, fragments, harvest, pages, reconcile, resources, signposting, sparql, validation, vocab, workbench
 from .admission import AdmissionControl
+from .client_counts import SharedCounts
 from .render import Problem, templates
 from .response_cache import ResponseCache
 
@@ -76,9 +77,11 @@ def create_app(
     engine: Engine | None = None,
     build: BuildInfo | None = None,
     graphs: list[str] | None = None,
+    counts: SharedCounts | None = None,
 ) -> FastAPI:
     """The web application. Without ``engine``, the build in settings.dist_dir is served by a worker pool
-    started with the app and stopped with it. Raises StoreError naming a missing or malformed build file."""
+    started with the app and stopped with it. ``counts``: the admission table shared with the other
+    front-end processes (closed with the app). Raises StoreError naming a missing or malformed build file."""
     build = build or read_build(Path(settings.dist_dir))
 
     @asynccontextmanager
@@ -93,6 +96,8 @@ def create_app(
         finally:
             if owned is not None:
                 owned.close()
+            if counts is not None:
+                counts.close()
 
     app = FastAPI(
         title="kg: the 1959 report knowledge graph",
@@ -125,7 +130,8 @@ def create_app(
     _install_cors(app)
     _install_openapi(app)
     app.add_middleware(ResponseCache, max_entries=settings.cache_entries, max_bytes=settings.cache_mb * 2**20)
-    app.add_middleware(AdmissionControl, max_per_client=settings.max_per_client, workers=settings.workers)  # outermost
+    app.add_middleware(AdmissionControl, max_per_client=settings.max_per_client, workers=settings.workers,
+                       counts=counts)  # outermost
     return app
 
 

@@ -3,7 +3,8 @@
 ``make_app`` is what ``kg serve`` calls in its own process; ``app`` is the factory each front-end process
 calls under ``kg serve --processes N`` (uvicorn's supervisor starts N processes on one listening socket,
 and each builds its own app, worker pool and caches from the environment: ``KG_DIST`` as resolved by the
-parent, and ``KG_SERVE_STORE``, the remote store's URL or empty).
+parent, ``KG_SERVE_STORE``, the remote store's URL or empty, and ``KG_ADMISSION_TABLE``, the file in
+which the processes count each client's requests together).
 """
 
 from __future__ import annotations
@@ -13,16 +14,20 @@ from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..store import BuildInfo, StoreError, prepare_serving, read_build
+from .client_counts import SharedCounts
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
 STORE_ENV = "KG_SERVE_STORE"
+COUNTS_ENV = "KG_ADMISSION_TABLE"
 
 
-def make_app(settings: Settings, store_url: str | None, build: BuildInfo, *, check_only: bool = False) -> FastAPI | None:
+def make_app(settings: Settings, store_url: str | None, build: BuildInfo, *, check_only: bool = False,
+             counts: SharedCounts | None = None) -> FastAPI | None:
     """The served app for ``build``; StoreError naming the file or store when it cannot be served. With
-    ``check_only``, only load the store (or reach the remote one) so errors surface before any process starts."""
+    ``check_only``, only load the store (or reach the remote one) so errors surface before any process starts.
+    ``counts``: the admission table shared by several front-end processes."""
     if store_url:
         engine, graphs = remote_engine(store_url, settings, build)
         if check_only:
@@ -30,19 +35,21 @@ def make_app(settings: Settings, store_url: str | None, build: BuildInfo, *, che
             return None
         from .app import create_app
 
-        return create_app(settings, engine=engine, build=build, graphs=graphs)
+        return create_app(settings, engine=engine, build=build, graphs=graphs, counts=counts)
     prepare_serving(build, settings)  # load errors surface here, naming the file
     if check_only:
         return None
     from .app import create_app
 
-    return create_app(settings, build=build)  # the pool starts and stops with the app
+    return create_app(settings, build=build, counts=counts)  # the pool starts and stops with the app
 
 
 def app() -> FastAPI:
     """uvicorn's app factory for one of several front-end processes."""
     settings = Settings.from_env()
-    return make_app(settings, os.environ.get(STORE_ENV) or None, read_build(settings.dist_dir))
+    table = os.environ.get(COUNTS_ENV)
+    counts = SharedCounts(table) if table else None
+    return make_app(settings, os.environ.get(STORE_ENV) or None, read_build(settings.dist_dir), counts=counts)
 
 
 def remote_engine(url: str, settings: Settings, build: BuildInfo):
