@@ -196,10 +196,18 @@ def spawn(name: str, argv: list[str], env: dict, port: int, path: str, work: Pat
     return server
 
 
+def kg_processes() -> int:
+    """How many front-end processes `kg serve` starts here as shipped (KG_PROCESSES=auto, as start_ours sets)."""
+    env = {**os.environ, "KG_PROCESSES": "auto"}
+    code = "from kg.config import Settings; print(Settings.from_env().processes)"
+    out = subprocess.run([str(ROOT / ".venv/bin/python"), "-c", code], env=env, check=True, capture_output=True, text=True)
+    return int(out.stdout)
+
+
 def start_ours(name: str, corpus: Path, work: Path, env_extra: dict, argv_extra: tuple = ()) -> Server:
     """kg serve over the corpus: the store is loaded first (timed alone), then the server started on it."""
     stores = work / "stores-kg"
-    env = {"KG_DIST": str(corpus), "KG_STORE_DIR": str(stores), "KG_PUBLIC_URL": "", **env_extra}
+    env = {"KG_DIST": str(corpus), "KG_STORE_DIR": str(stores), "KG_PUBLIC_URL": "", "KG_PROCESSES": "auto", **env_extra}
     facts = {}
     if not stores.exists():
         code = ("import sys, time; from pathlib import Path; from kg.store import read_build, prepare_store; "
@@ -292,13 +300,13 @@ def measure_size(label: str, corpus: Path, args, work: Path) -> dict:
             "oxigraph": lambda: start_oxigraph(corpus, work),
             "rdflib-endpoint": lambda: start_rdflib(corpus, work),
         }
-        if args.processes_variant > 1:
+        if args.processes_variant >= 1:
             n = args.processes_variant
             restart[f"kg-{n}p"] = lambda: start_ours(f"kg-{n}p", corpus, work, {}, ("--processes", str(n)))
         servers.append(restart["kg"]())
         if args.no_cache_variant:
             servers.append(restart["kg-nocache"]())
-        if args.processes_variant > 1:
+        if args.processes_variant >= 1:
             servers.append(restart[f"kg-{args.processes_variant}p"]())
         servers.append(restart["oxigraph"]())
         if info["triples"] <= args.rdflib_max_triples:
@@ -386,9 +394,12 @@ def fmt_rps(x: float | None) -> str:
 
 
 def markdown(run: dict) -> str:
+    shipped = (f" kg is `kg serve` as shipped: {run['kg_processes']} front-end process"
+               f"{'es' if run['kg_processes'] > 1 else ''} (KG_PROCESSES=auto on this machine)."
+               if "kg_processes" in run else "")
     lines = [f"Run {run['started']} on {run['machine']}; load average at start {run['loadavg_start']}, at end "
              f"{run['loadavg_end']}. Medians of {run['rounds']} alternating rounds; wrk, {run['duration']} s per cell "
-             f"(longer for slow servers, up to {run['max_duration']} s).", ""]
+             f"(longer for slow servers, up to {run['max_duration']} s).{shipped}", ""]
     for result in run["sizes"]:
         med = median_cells(result)
         names = list(result["servers"])
@@ -463,7 +474,7 @@ def main() -> None:
     parser.add_argument("--no-cache-variant", action=argparse.BooleanOptionalAction, default=True,
                         help="also measure our server with its result and response caches off (kg-nocache)")
     parser.add_argument("--processes-variant", type=int, default=0, metavar="N",
-                        help="also measure kg serve --processes N (kg-Np), caches on")
+                        help="also measure kg serve --processes N (kg-Np), caches on; 1 for one process")
     parser.add_argument("--dist", type=Path, default=ROOT / "dist")
     parser.add_argument("--render", type=Path, help="only rewrite the Markdown of this run's JSON")
     args = parser.parse_args()
@@ -480,6 +491,7 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
                    f"{os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') // 2**30} GB RAM",
         "loadavg_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "kg_processes": kg_processes(),
         "rounds": args.rounds, "duration": args.duration, "max_duration": args.max_duration,
         "concurrency": args.concurrency, "sizes": [],
     }

@@ -37,3 +37,21 @@ def test_memory_store_size_may_be_zero_but_not_negative(monkeypatch):
     monkeypatch.setenv("KG_MEMORY_STORE_TRIPLES", "-1")
     with pytest.raises(ConfigError, match="KG_MEMORY_STORE_TRIPLES=-1 must be at least 0"):
         Settings.from_env()
+
+
+@pytest.mark.parametrize("cores, expected", [(1, 1), (2, 2), (16, 2)])
+def test_processes_default_to_one_per_core_at_most_two(monkeypatch, cores, expected):
+    monkeypatch.delenv("KG_PROCESSES", raising=False)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(cores)))
+    assert Settings.from_env().processes == expected
+    monkeypatch.setenv("KG_PROCESSES", "Auto")
+    assert Settings.from_env().processes == expected
+
+
+def test_processes_as_a_number(monkeypatch):
+    monkeypatch.setenv("KG_PROCESSES", "3")
+    assert Settings.from_env().processes == 3
+    for raw, says in (("0", "KG_PROCESSES=0 must be at least 1"), ("2.5", "KG_PROCESSES='2.5' is neither")):
+        monkeypatch.setenv("KG_PROCESSES", raw)
+        with pytest.raises(ConfigError, match=says):
+            Settings.from_env()

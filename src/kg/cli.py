@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 
-from .config import ConfigError, Settings
+from .config import ConfigError, Settings, processes_setting
 
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
@@ -65,12 +66,16 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .web.served import COUNTS_ENV, STORE_ENV, make_app
     from .web.server import listening_socket, server_config
 
-    if args.processes < 1:
-        print("kg serve: --processes must be at least 1", file=sys.stderr)
-        return 2
+    if args.processes is not None:
+        try:
+            settings = replace(settings, processes=processes_setting("--processes", args.processes))
+        except ConfigError as err:
+            print(f"kg serve: {err}", file=sys.stderr)
+            return 2
+    processes = settings.processes
     try:
         build = read_build(settings.dist_dir)
-        if args.processes == 1:
+        if processes == 1:
             app = make_app(settings, args.store, build)  # the worker pool starts and stops with the app
         else:
             make_app(settings, args.store, build, check_only=True)  # load errors surface here, naming the file
@@ -80,10 +85,10 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     origin = settings.public_url or f"http://{args.host}:{args.port}"
     held = "each holding it in memory" if held_in_memory(build, settings) else "over the on-disk store"
     where = f"the store at {args.store}" if args.store else f"{settings.workers} query workers {held}"
-    each = f"{args.processes} front-end processes, each with " if args.processes > 1 else ""
+    each = f"{processes} front-end processes, each with " if processes > 1 else ""
     print(f"kg serve: build {build.version} ({build.triples} triples), {each}{where}, "
           f"{settings.query_timeout:g} s per query; SPARQL at {origin}/sparql", file=sys.stderr)
-    if args.processes == 1:
+    if processes == 1:
         uvicorn.Server(server_config(app, settings, args.host, args.port)).run()
         return 0
     from uvicorn.supervisors import Multiprocess
@@ -93,14 +98,14 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     # which they count each client's requests together
     try:
         sock = listening_socket(args.host, args.port)
-        table = SharedCounts.create(args.processes)
+        table = SharedCounts.create(processes)
     except OSError as err:
         print(f"kg serve: {err}", file=sys.stderr)
         return 2
     os.environ["KG_DIST"] = str(build.dist)
     os.environ[STORE_ENV] = args.store or ""
     os.environ[COUNTS_ENV] = str(table)
-    config = server_config("kg.web.served:app", settings, args.host, args.port, factory=True, processes=args.processes)
+    config = server_config("kg.web.served:app", settings, args.host, args.port, factory=True, processes=processes)
     try:
         Multiprocess(config, sockets=[sock]).run()
     finally:
@@ -189,9 +194,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--store", metavar="URL", help="query this SPARQL 1.1 endpoint instead of the embedded store "
                    "(the build is still read for pages, dumps and the graph list's base)")
-    p.add_argument("--processes", type=int, default=1, metavar="N",
-                   help="front-end processes sharing the port, each with its own KG_WORKERS query workers and "
-                        "caches (default 1)")
+    p.add_argument("--processes", metavar="N", help="front-end processes sharing the port, each with its own "
+                   "KG_WORKERS query workers and caches, counting each client's requests together: a whole "
+                   "number, or auto (one per usable core, at most 2); default KG_PROCESSES, else auto")
     p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("publish", help="load the build into a SPARQL store, graph by graph (Graph Store Protocol PUT)")

@@ -37,6 +37,34 @@ def _int(name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
+MAX_AUTO_PROCESSES = 2
+
+
+def auto_processes() -> int:
+    """One front-end process per core this process may use, at most MAX_AUTO_PROCESSES: measured on two
+    cores, the second process doubles the cached throughput at 16 clients; each one more costs its own
+    query workers and caches (README, Performance), so more than two is a choice to make, not a default."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_AUTO_PROCESSES))
+
+
+def processes_setting(name: str, raw: str) -> int:
+    """A number of front-end processes as given (KG_PROCESSES, --processes): a whole number from 1, or
+    "auto"."""
+    if raw.strip().lower() == "auto":
+        return auto_processes()
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is neither a whole number nor auto") from None
+    if value < 1:
+        raise ConfigError(f"{name}={value} must be at least 1")
+    return value
+
+
 def _float(name: str, default: float, minimum: float) -> float:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -85,7 +113,8 @@ class Settings:
     max_rows: int = 10_000  # result rows before truncation
     max_query_bytes: int = 64 * 1024  # request body / query size
     max_nesting: int = 64  # brackets and braces, depth
-    workers: int = 2  # query worker processes
+    workers: int = 2  # query worker processes (of each front-end process)
+    processes: int = 1  # front-end processes of `kg serve` (KG_PROCESSES; "auto": see auto_processes)
     store_dir: Path | None = None  # where the on-disk query store is kept (default ~/.cache/kg/stores)
     memory_store_triples: int = 200_000  # builds up to this size are held in memory by each query worker
     worker_memory_mb: int = 4096  # address space per query worker; a query needing more stops it (HTTP 503)
@@ -121,6 +150,7 @@ class Settings:
             max_query_bytes=_int("KG_MAX_QUERY_BYTES", 64 * 1024, 256),
             max_nesting=_int("KG_MAX_NESTING", 64, 4),
             workers=_int("KG_WORKERS", 2),
+            processes=processes_setting("KG_PROCESSES", os.environ.get("KG_PROCESSES") or "auto"),
             store_dir=Path(os.environ["KG_STORE_DIR"]).resolve() if os.environ.get("KG_STORE_DIR") else None,
             memory_store_triples=_int("KG_MEMORY_STORE_TRIPLES", 200_000, 0),
             worker_memory_mb=_int("KG_WORKER_MEMORY_MB", 4096, 512),

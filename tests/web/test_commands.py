@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 KG = [sys.executable, "-m", "kg.cli"]
 
@@ -25,8 +26,8 @@ def env_for(settings, **extra) -> dict:
 
 def test_serve_answers_then_stops_on_sigterm(settings, free_port):
     port = free_port
-    proc = subprocess.Popen(KG + ["serve", "--host", "127.0.0.1", "--port", str(port)], env=env_for(settings),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(KG + ["serve", "--host", "127.0.0.1", "--port", str(port), "--processes", "1"],
+                            env=env_for(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -156,11 +157,16 @@ def _caps_hold_across_processes(port: int) -> None:
         assert c.get(url, params={"query": "ASK {}"}).status_code == 200
 
 
-def test_serve_refuses_fewer_than_one_process(settings, free_port):
-    r = subprocess.run(KG + ["serve", "--port", str(free_port), "--processes", "0"], env=env_for(settings),
+@pytest.mark.parametrize("argv, env, says", [
+    (["--processes", "0"], {}, "--processes=0 must be at least 1"),
+    (["--processes", "two"], {}, "--processes='two' is neither a whole number nor auto"),
+    ([], {"KG_PROCESSES": "-1"}, "KG_PROCESSES=-1 must be at least 1"),
+])
+def test_serve_refuses_a_bad_number_of_processes(settings, free_port, argv, env, says):
+    r = subprocess.run(KG + ["serve", "--port", str(free_port), *argv], env=env_for(settings, **env),
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
-    assert "--processes must be at least 1" in r.stderr
+    assert says in r.stderr
 
 
 def test_serve_with_several_processes_names_a_port_it_cannot_listen_on(settings, free_port):
