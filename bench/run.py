@@ -19,6 +19,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import socket
 import statistics
@@ -196,14 +197,6 @@ def spawn(name: str, argv: list[str], env: dict, port: int, path: str, work: Pat
     return server
 
 
-def kg_processes() -> int:
-    """How many front-end processes `kg serve` starts here as shipped (KG_PROCESSES=auto, as start_ours sets)."""
-    env = {**os.environ, "KG_PROCESSES": "auto"}
-    code = "from kg.config import Settings; print(Settings.from_env().processes)"
-    out = subprocess.run([str(ROOT / ".venv/bin/python"), "-c", code], env=env, check=True, capture_output=True, text=True)
-    return int(out.stdout)
-
-
 def start_ours(name: str, corpus: Path, work: Path, env_extra: dict, argv_extra: tuple = ()) -> Server:
     """kg serve over the corpus: the store is loaded first (timed alone), then the server started on it."""
     stores = work / "stores-kg"
@@ -222,6 +215,8 @@ def start_ours(name: str, corpus: Path, work: Path, env_extra: dict, argv_extra:
     server = spawn(name, [str(ROOT / ".venv/bin/kg"), "serve", "--port", str(port), *argv_extra], env, port, "/sparql", work)
     facts["startup_s"] = wait_ready(server, 120)
     facts["disk_bytes"] = du(stores)
+    several = re.search(r"(\d+) front-end processes", server.log.read_text(errors="replace"))
+    facts["processes"] = int(several.group(1)) if several else 1  # as its start-up line says
     server.facts = facts
     return server
 
@@ -394,12 +389,9 @@ def fmt_rps(x: float | None) -> str:
 
 
 def markdown(run: dict) -> str:
-    shipped = (f" kg is `kg serve` as shipped: {run['kg_processes']} front-end process"
-               f"{'es' if run['kg_processes'] > 1 else ''} (KG_PROCESSES=auto on this machine)."
-               if "kg_processes" in run else "")
     lines = [f"Run {run['started']} on {run['machine']}; load average at start {run['loadavg_start']}, at end "
              f"{run['loadavg_end']}. Medians of {run['rounds']} alternating rounds; wrk, {run['duration']} s per cell "
-             f"(longer for slow servers, up to {run['max_duration']} s).{shipped}", ""]
+             f"(longer for slow servers, up to {run['max_duration']} s).", ""]
     for result in run["sizes"]:
         med = median_cells(result)
         names = list(result["servers"])
@@ -430,13 +422,14 @@ def markdown(run: dict) -> str:
                                  f"{statistics.geometric_mean(ratios):.2f}x")
         lines += ["", "Cost (kg's catalog latencies are answers from its caches, warmed by the correctness pass; "
                   "kg-nocache's are evaluations):", "",
-                  "| server | load s | start-up s | peak RSS MB | on disk MB | slowest catalog query ms (c=1) | catalog median ms |",
-                  "| --- | --- | --- | --- | --- | --- | --- |"]
+                  "| server | processes | load s | start-up s | peak RSS MB | on disk MB | slowest catalog query ms (c=1) | catalog median ms |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- |"]
         for n, f in result["servers"].items():
             cat = result["catalog"].get(n, {})
             slow = max(cat.items(), key=lambda kv: kv[1]) if cat else None
+            front = f"| {n} | {f.get('processes', '–')} |"  # kg's front-end processes, as it said at start-up
             lines.append(
-                (f"| {n} | {f['load_s']:.2f} | {f['startup_s']:.2f} |" if "load_s" in f else f"| {n} | (shared) | {f['startup_s']:.2f} |")
+                (f"{front} {f['load_s']:.2f} | {f['startup_s']:.2f} |" if "load_s" in f else f"{front} (shared) | {f['startup_s']:.2f} |")
                 + f" {f['peak_rss_bytes'] / 2**20:.0f} | "
                 + (f"{f['disk_bytes'] / 2**20:.1f}" if f.get("disk_bytes") is not None else "in memory")
                 + (f" | {slow[1] * 1000:.1f} ({slow[0]}) | {statistics.median(cat.values()) * 1000:.1f} |" if slow else " | – | – |")
@@ -491,7 +484,6 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
                    f"{os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') // 2**30} GB RAM",
         "loadavg_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-        "kg_processes": kg_processes(),
         "rounds": args.rounds, "duration": args.duration, "max_duration": args.max_duration,
         "concurrency": args.concurrency, "sizes": [],
     }

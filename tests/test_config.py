@@ -39,13 +39,29 @@ def test_memory_store_size_may_be_zero_but_not_negative(monkeypatch):
         Settings.from_env()
 
 
-@pytest.mark.parametrize("cores, expected", [(1, 1), (2, 2), (16, 2)])
-def test_processes_default_to_one_per_core_at_most_two(monkeypatch, cores, expected):
-    monkeypatch.delenv("KG_PROCESSES", raising=False)
+@pytest.mark.parametrize("cores, triples, remote, expected", [
+    (1, 6_000, False, 1), (2, 6_000, False, 2), (16, 6_000, False, 2),  # held in memory: a core each, at most 2
+    (16, 200_000, False, 2), (16, 200_001, False, 1),  # on disk: one
+    (16, 10**6, True, 2), (1, 10**6, True, 1),  # a remote store: no workers holding anything
+])
+def test_processes_auto(monkeypatch, cores, triples, remote, expected):
+    from types import SimpleNamespace
+
+    from kg.web.server import front_end_processes
+
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(cores)))
-    assert Settings.from_env().processes == expected
-    monkeypatch.setenv("KG_PROCESSES", "Auto")
-    assert Settings.from_env().processes == expected
+    monkeypatch.delenv("KG_MEMORY_STORE_TRIPLES", raising=False)  # the default: 200,000
+    build = SimpleNamespace(triples=triples)
+    for raw in (None, "auto", "Auto"):
+        if raw is None:
+            monkeypatch.delenv("KG_PROCESSES", raising=False)
+        else:
+            monkeypatch.setenv("KG_PROCESSES", raw)
+        settings = Settings.from_env()
+        assert settings.processes is None
+        assert front_end_processes(settings, build, remote) == expected
+    monkeypatch.setenv("KG_PROCESSES", "3")
+    assert front_end_processes(Settings.from_env(), build, remote) == 3
 
 
 def test_processes_as_a_number(monkeypatch):

@@ -64,7 +64,7 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .store import StoreError, held_in_memory, read_build
     from .web.client_counts import SharedCounts
     from .web.served import COUNTS_ENV, STORE_ENV, make_app
-    from .web.server import listening_socket, server_config
+    from .web.server import front_end_processes, listening_socket, server_config
 
     if args.processes is not None:
         try:
@@ -72,9 +72,9 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         except ConfigError as err:
             print(f"kg serve: {err}", file=sys.stderr)
             return 2
-    processes = settings.processes
     try:
         build = read_build(settings.dist_dir)
+        processes = front_end_processes(settings, build, remote=bool(args.store))
         if processes == 1:
             app = make_app(settings, args.store, build)  # the worker pool starts and stops with the app
         else:
@@ -196,7 +196,8 @@ def _parser() -> argparse.ArgumentParser:
                    "(the build is still read for pages, dumps and the graph list's base)")
     p.add_argument("--processes", metavar="N", help="front-end processes sharing the port, each with its own "
                    "KG_WORKERS query workers and caches, counting each client's requests together: a whole "
-                   "number, or auto (one per usable core, at most 2); default KG_PROCESSES, else auto")
+                   "number, or auto (one per usable core, at most 2, when the workers hold the build in memory or "
+                   "--store is given; else 1); default KG_PROCESSES, else auto")
     p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("publish", help="load the build into a SPARQL store, graph by graph (Graph Store Protocol PUT)")

@@ -37,25 +37,11 @@ def _int(name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
-MAX_AUTO_PROCESSES = 2
-
-
-def auto_processes() -> int:
-    """One front-end process per core this process may use, at most MAX_AUTO_PROCESSES: measured on two
-    cores, the second process doubles the cached throughput at 16 clients; each one more costs its own
-    query workers and caches (README, Performance), so more than two is a choice to make, not a default."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_AUTO_PROCESSES))
-
-
-def processes_setting(name: str, raw: str) -> int:
+def processes_setting(name: str, raw: str) -> int | None:
     """A number of front-end processes as given (KG_PROCESSES, --processes): a whole number from 1, or
-    "auto"."""
+    "auto" (None: ``kg.web.server.front_end_processes`` decides for the build being served)."""
     if raw.strip().lower() == "auto":
-        return auto_processes()
+        return None
     try:
         value = int(raw)
     except ValueError:
@@ -114,7 +100,7 @@ class Settings:
     max_query_bytes: int = 64 * 1024  # request body / query size
     max_nesting: int = 64  # brackets and braces, depth
     workers: int = 2  # query worker processes (of each front-end process)
-    processes: int = 1  # front-end processes of `kg serve` (KG_PROCESSES; "auto": see auto_processes)
+    processes: int | None = None  # front-end processes of `kg serve` (KG_PROCESSES); None: auto
     store_dir: Path | None = None  # where the on-disk query store is kept (default ~/.cache/kg/stores)
     memory_store_triples: int = 200_000  # builds up to this size are held in memory by each query worker
     worker_memory_mb: int = 4096  # address space per query worker; a query needing more stops it (HTTP 503)

@@ -9,7 +9,8 @@ counted, so a browser loading one page with its assets in parallel is never refu
 proxy every client shares the proxy's address: set the cap there, or raise it here.
 
 Under ``kg serve --processes N`` the counts are shared by the N front-end processes
-(``client_counts.SharedCounts``), so the caps hold for the whole server.
+(``client_counts.SharedCounts``), so the caps hold for the whole server (exactly within each process;
+across processes a client may pass them by one request per other process at one instant).
 """
 
 from __future__ import annotations
