@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from kg.web.client_counts import LIVENESS
+
 KG = [sys.executable, "-m", "kg.cli"]
 
 
@@ -86,7 +88,7 @@ def _descendants(pid: int) -> list[str]:
 def test_serve_with_several_processes_shares_the_port_and_stops_on_sigterm(settings, free_port):
     port = free_port
     proc = subprocess.Popen(KG + ["serve", "--host", "127.0.0.1", "--port", str(port), "--processes", "2"],
-                            env=env_for(settings, KG_WORKERS="2", KG_QUERY_TIMEOUT="3"),
+                            env=env_for(settings, KG_WORKERS="2", KG_QUERY_TIMEOUT="8"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     everything: list[str] = []
     table = ""
@@ -136,6 +138,7 @@ def _caps_hold_across_processes(port: int) -> None:
         return httpx.Client(timeout=30, transport=httpx.HTTPTransport(local_address=address))
 
     outcome = {}
+    time.sleep(LIVENESS + 0.1)  # each process has looked again for the others since both started
 
     def runaway():
         with client("127.0.0.7") as c:
@@ -143,7 +146,14 @@ def _caps_hold_across_processes(port: int) -> None:
 
     thread = threading.Thread(target=runaway)
     thread.start()
-    time.sleep(0.5)  # the runaway is in flight (it runs for KG_QUERY_TIMEOUT)
+    time.sleep(0.5)  # the runaway reaches the server (it then runs for KG_QUERY_TIMEOUT)
+    deadline = time.monotonic() + 5  # on a slow machine it may take longer: ask until it is there
+    while True:
+        with client("127.0.0.7") as c:
+            if c.get(url, params={"query": "ASK {}"}).status_code == 429:
+                break
+        assert time.monotonic() < deadline, "the runaway never reached the server"
+        time.sleep(0.2)
     refused = []
     for i in range(12):
         with client("127.0.0.7") as c:  # a new connection each time, spread over both processes

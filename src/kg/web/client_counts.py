@@ -12,9 +12,11 @@ A process's own counts are exact (one event loop writes them). The other process
 stand, without a lock: with an exclusive ``flock`` around every count (the first version), two processes
 on two busy cores waited for each other now and then; in three alternating A/B runs of cached lookups at
 16 clients on 10^5 triples its medians were 2,156, 3,838 and 3,696 requests/s against 4,137, 3,424 and
-4,002 without the lock, with more rounds falling to about 2,000. So two processes admitting the same client at the same instant may each miss the other's newest
-request, and a client's total may pass its cap by one request per other process for that instant; the
-query cap within a process, which keeps a query worker free for others in every process, is exact.
+4,002 without the lock, with more rounds falling to about 2,000. So two processes admitting the same
+client at the same instant may each miss the other's newest request, and a client's total may pass its
+cap by one request per other process for that instant; the query cap within a process, which keeps a
+query worker free for others in every process, is exact. Which other processes are alive is checked at
+most once a second (LIVENESS), so a replacement's counts join the others' within a second.
 """
 
 from __future__ import annotations
