@@ -152,6 +152,11 @@ def memory_store(nquads: Path) -> Store:
 PART_BYTES = 16 * 1024 * 1024  # below this a part is not worth a thread of its own
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system says, else all of them)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def bulk_load(store: Store, nquads: Path, parts: int | None = None) -> None:
     """Load an N-Quads file into ``store``, in parallel parts split at line ends.
 
@@ -162,8 +167,7 @@ def bulk_load(store: Store, nquads: Path, parts: int | None = None) -> None:
     """
     size = nquads.stat().st_size
     if parts is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        parts = max(1, min(cores, size // PART_BYTES))
+        parts = max(1, min(usable_cores(), size // PART_BYTES))
     cuts = _line_cuts(nquads, size, parts)
     spans = list(zip(cuts, cuts[1:]))
     errors: list[BaseException | None] = [None] * len(spans)

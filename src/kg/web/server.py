@@ -8,14 +8,13 @@ processes start that second sooner.
 
 from __future__ import annotations
 
-import os
 import socket
 from typing import TYPE_CHECKING
 
 import uvicorn
 
 from ..config import Settings
-from ..store import BuildInfo, held_in_memory
+from ..store import BuildInfo, held_in_memory, usable_cores
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -36,11 +35,7 @@ def front_end_processes(settings: Settings, build: BuildInfo, remote: bool = Fal
         return settings.processes
     if not remote and not held_in_memory(build, settings):
         return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_AUTO_PROCESSES))
+    return max(1, min(usable_cores(), MAX_AUTO_PROCESSES))
 
 
 def server_config(app: FastAPI | str, settings: Settings, host: str, port: int, log_level: str = "info", *,
