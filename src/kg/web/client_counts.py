@@ -10,7 +10,8 @@ regions of live processes. Addresses are stored as 64-bit BLAKE2b digests, not a
 
 A process's own counts are exact (one event loop writes them). The other processes' are read as they
 stand, without a lock: with an exclusive ``flock`` around every count (the first version), two processes
-on two busy cores waited for each other now and then; in three alternating A/B runs of cached lookups at
+on two busy cores waited for each other now and then; in three alternating A/B runs (an ad-hoc script
+driving wrk through ``bench/run.py``'s ``wrk``, not part of ``make bench``) of cached lookups at
 16 clients on 10^5 triples its medians were 2,156, 3,838 and 3,696 requests/s against 4,137, 3,424 and
 4,002 without the lock, with more rounds falling to about 2,000. So two processes admitting the same
 client at the same instant may each miss the other's newest request, and a client's total may pass its
