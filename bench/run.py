@@ -200,7 +200,8 @@ def spawn(name: str, argv: list[str], env: dict, port: int, path: str, work: Pat
 def start_ours(name: str, corpus: Path, work: Path, env_extra: dict, argv_extra: tuple = ()) -> Server:
     """kg serve over the corpus: the store is loaded first (timed alone), then the server started on it."""
     stores = work / "stores-kg"
-    env = {"KG_DIST": str(corpus), "KG_STORE_DIR": str(stores), "KG_PUBLIC_URL": "", "KG_PROCESSES": "auto", **env_extra}
+    env = {"KG_DIST": str(corpus), "KG_STORE_DIR": str(stores), "KG_PUBLIC_URL": "", "KG_PROCESSES": "auto",
+           "KG_HTTP_SERVER": "uvicorn", **env_extra}
     facts = {}
     if not stores.exists():
         code = ("import sys, time; from pathlib import Path; from kg.store import read_build, prepare_store; "
@@ -298,11 +299,20 @@ def measure_size(label: str, corpus: Path, args, work: Path) -> dict:
         if args.processes_variant >= 1:
             n = args.processes_variant
             restart[f"kg-{n}p"] = lambda: start_ours(f"kg-{n}p", corpus, work, {}, ("--processes", str(n)))
+        if args.http_server_variant:
+            h = args.http_server_variant
+            restart[f"kg-{h}"] = lambda: start_ours(f"kg-{h}", corpus, work, {"KG_HTTP_SERVER": h})
+            restart[f"kg-{h}-nocache"] = lambda: start_ours(f"kg-{h}-nocache", corpus, work,
+                                                            {"KG_HTTP_SERVER": h, "KG_CACHE_ENTRIES": "0"})
         servers.append(restart["kg"]())
         if args.no_cache_variant:
             servers.append(restart["kg-nocache"]())
         if args.processes_variant >= 1:
             servers.append(restart[f"kg-{args.processes_variant}p"]())
+        if args.http_server_variant:
+            servers.append(restart[f"kg-{args.http_server_variant}"]())
+            if args.no_cache_variant:
+                servers.append(restart[f"kg-{args.http_server_variant}-nocache"]())
         servers.append(restart["oxigraph"]())
         if info["triples"] <= args.rdflib_max_triples:
             servers.append(restart["rdflib-endpoint"]())
@@ -466,6 +476,9 @@ def main() -> None:
     parser.add_argument("--rdflib-max-triples", type=int, default=200_000)
     parser.add_argument("--no-cache-variant", action=argparse.BooleanOptionalAction, default=True,
                         help="also measure our server with its result and response caches off (kg-nocache)")
+    parser.add_argument("--http-server-variant", choices=["granian"], default=None,
+                        help="also measure kg serve with this HTTP server (kg-granian, and kg-granian-nocache "
+                             "unless --no-no-cache-variant)")
     parser.add_argument("--processes-variant", type=int, default=0, metavar="N",
                         help="also measure kg serve --processes N (kg-Np), caches on; 1 for one process")
     parser.add_argument("--dist", type=Path, default=ROOT / "dist")

@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import replace
 
-from .config import ConfigError, Settings, processes_setting
+from .config import ConfigError, Settings, http_server_setting, processes_setting
 
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
@@ -64,18 +64,21 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .store import StoreError, held_in_memory, read_build
     from .web.client_counts import SharedCounts
     from .web.served import COUNTS_ENV, STORE_ENV, make_app
-    from .web.server import front_end_processes, listening_socket, server_config
+    from .web.server import front_end_processes, listening_socket, run_granian, server_config
 
-    if args.processes is not None:
-        try:
+    try:
+        if args.processes is not None:
             settings = replace(settings, processes=processes_setting("--processes", args.processes))
-        except ConfigError as err:
-            print(f"kg serve: {err}", file=sys.stderr)
-            return 2
+        if args.http_server is not None:
+            settings = replace(settings, http_server=http_server_setting("--http-server", args.http_server))
+    except ConfigError as err:
+        print(f"kg serve: {err}", file=sys.stderr)
+        return 2
+    granian = settings.http_server == "granian"
     try:
         build = read_build(settings.dist_dir)
         processes = front_end_processes(settings, build, remote=bool(args.store))
-        if processes == 1:
+        if processes == 1 and not granian:
             app = make_app(settings, args.store, build)  # the worker pool starts and stops with the app
         else:
             make_app(settings, args.store, build, check_only=True)  # load errors surface here, naming the file
@@ -87,8 +90,9 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     where = f"the store at {args.store}" if args.store else f"{settings.workers} query workers {held}"
     each = f"{processes} front-end processes, each with " if processes > 1 else ""
     print(f"kg serve: build {build.version} ({build.triples} triples), {each}{where}, "
-          f"{settings.query_timeout:g} s per query; SPARQL at {origin}/sparql", file=sys.stderr)
-    if processes == 1:
+          f"{settings.query_timeout:g} s per query, HTTP by {settings.http_server}; SPARQL at {origin}/sparql",
+          file=sys.stderr)
+    if processes == 1 and not granian:
         uvicorn.Server(server_config(app, settings, args.host, args.port)).run()
         return 0
     from uvicorn.supervisors import Multiprocess
@@ -98,18 +102,28 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     # which they count each client's requests together
     try:
         sock = listening_socket(args.host, args.port)
-        table = SharedCounts.create(processes)
+        if granian:  # it binds its own: this one only said whether the port can be had, naming it if not
+            sock.close()
+        table = SharedCounts.create(processes) if processes > 1 else None
     except OSError as err:
         print(f"kg serve: {err}", file=sys.stderr)
         return 2
     os.environ["KG_DIST"] = str(build.dist)
     os.environ[STORE_ENV] = args.store or ""
-    os.environ[COUNTS_ENV] = str(table)
-    config = server_config("kg.web.served:app", settings, args.host, args.port, factory=True, processes=processes)
+    if table is not None:
+        os.environ[COUNTS_ENV] = str(table)
+    else:
+        os.environ.pop(COUNTS_ENV, None)  # one process counts alone
     try:
-        Multiprocess(config, sockets=[sock]).run()
+        if granian:
+            run_granian(settings, args.host, args.port, processes)
+        else:
+            config = server_config("kg.web.served:app", settings, args.host, args.port, factory=True,
+                                   processes=processes)
+            Multiprocess(config, sockets=[sock]).run()
     finally:
-        table.unlink(missing_ok=True)
+        if table is not None:
+            table.unlink(missing_ok=True)
     return 0
 
 
@@ -198,6 +212,9 @@ def _parser() -> argparse.ArgumentParser:
                    "KG_WORKERS query workers and caches, counting each client's requests together: a whole "
                    "number, or auto (one per usable core, at most 2, when the workers hold the build in memory or "
                    "--store is given; else 1); default KG_PROCESSES, else auto")
+    p.add_argument("--http-server", metavar="NAME", help="what speaks HTTP: uvicorn (Python; GET URLs up to the "
+                   "largest query, percent-encoded) or granian (Rust; faster, GET URLs up to 65,534 bytes, a longer "
+                   "one answered 414: send it by POST); default KG_HTTP_SERVER, else uvicorn")
     p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("publish", help="load the build into a SPARQL store, graph by graph (Graph Store Protocol PUT)")

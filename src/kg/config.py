@@ -51,6 +51,17 @@ def processes_setting(name: str, raw: str) -> int | None:
     return value
 
 
+HTTP_SERVERS = ("uvicorn", "granian")
+
+
+def http_server_setting(name: str, raw: str) -> str:
+    """The HTTP server of ``kg serve`` as given (KG_HTTP_SERVER, --http-server): uvicorn or granian."""
+    value = raw.strip().lower()
+    if value not in HTTP_SERVERS:
+        raise ConfigError(f"{name}={raw!r} is not one of {', '.join(HTTP_SERVERS)}")
+    return value
+
+
 def _float(name: str, default: float, minimum: float) -> float:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -101,6 +112,7 @@ class Settings:
     max_nesting: int = 64  # brackets and braces, depth
     workers: int = 2  # query worker processes (of each front-end process)
     processes: int | None = None  # front-end processes of `kg serve` (KG_PROCESSES); None: auto
+    http_server: str = "uvicorn"  # what speaks HTTP for `kg serve` (KG_HTTP_SERVER): uvicorn or granian
     store_dir: Path | None = None  # where the on-disk query store is kept (default ~/.cache/kg/stores)
     memory_store_triples: int = 200_000  # builds up to this size are held in memory by each query worker
     worker_memory_mb: int = 4096  # address space per query worker; a query needing more stops it (HTTP 503)
@@ -110,7 +122,7 @@ class Settings:
     validate_max_bytes: int = 32 * 2**20  # body of one POST /validate; more get HTTP 413
     validate_timeout: float = 60.0  # seconds of wall clock per validation; the worker is killed (HTTP 503)
     validate_workers: int = 1  # validation worker processes (each holds the shapes, parsed once)
-    access_log: bool = False  # a log line per request from uvicorn (errors and start-up are always logged)
+    access_log: bool = False  # a log line per request from the HTTP server (errors and start-up are always logged)
 
     @property
     def dist_dir(self) -> Path:
@@ -137,6 +149,7 @@ class Settings:
             max_nesting=_int("KG_MAX_NESTING", 64, 4),
             workers=_int("KG_WORKERS", 2),
             processes=processes_setting("KG_PROCESSES", os.environ.get("KG_PROCESSES") or "auto"),
+            http_server=http_server_setting("KG_HTTP_SERVER", os.environ.get("KG_HTTP_SERVER") or "uvicorn"),
             store_dir=Path(os.environ["KG_STORE_DIR"]).resolve() if os.environ.get("KG_STORE_DIR") else None,
             memory_store_triples=_int("KG_MEMORY_STORE_TRIPLES", 200_000, 0),
             worker_memory_mb=_int("KG_WORKER_MEMORY_MB", 4096, 512),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import httpx
@@ -31,15 +33,7 @@ def test_serve_answers_then_stops_on_sigterm(settings, free_port):
     proc = subprocess.Popen(KG + ["serve", "--host", "127.0.0.1", "--port", str(port), "--processes", "1"],
                             env=env_for(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                r = httpx.get(f"http://127.0.0.1:{port}/sparql", params={"query": "ASK {}"}, timeout=5)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, proc.stderr.read()
-                assert time.monotonic() < deadline, "kg serve did not start"
-                time.sleep(0.1)
+        r = _first_answer(proc, port, 30)
         assert r.json()["boolean"] is True
         sd = httpx.get(f"http://127.0.0.1:{port}/sparql", headers={"Accept": "text/turtle"})
         assert f"<http://127.0.0.1:{port}/sparql>" in sd.text
@@ -51,6 +45,18 @@ def test_serve_answers_then_stops_on_sigterm(settings, free_port):
     # of its pipe (which on a loaded machine can take a moment after kg serve has exited)
     _stopped_cleanly(proc, err, "SPARQL at", workers, 10)
     assert f"{settings.workers} query workers each holding it in memory" in err  # the report: under the limit
+
+
+def _first_answer(proc: subprocess.Popen, port: int, seconds: float) -> httpx.Response:
+    """The answer to ASK {} once ``kg serve`` listens, asking until ``seconds`` have passed."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/sparql", params={"query": "ASK {}"}, timeout=5)
+        except httpx.TransportError:
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() < deadline, f"kg serve did not start within {seconds:g} s"
+            time.sleep(0.1)
 
 
 def _sigterm(proc: subprocess.Popen, timeout: float) -> str:
@@ -85,9 +91,11 @@ def _descendants(pid: int) -> list[str]:
     return found
 
 
-def test_serve_with_several_processes_shares_the_port_and_stops_on_sigterm(settings, free_port):
+@pytest.mark.parametrize("http_server", ["uvicorn", "granian"])
+def test_serve_with_several_processes_shares_the_port_and_stops_on_sigterm(settings, free_port, http_server):
     port = free_port
-    proc = subprocess.Popen(KG + ["serve", "--host", "127.0.0.1", "--port", str(port), "--processes", "2"],
+    proc = subprocess.Popen(KG + ["serve", "--host", "127.0.0.1", "--port", str(port), "--processes", "2",
+                                  "--http-server", http_server],
                             env=env_for(settings, KG_WORKERS="2", KG_QUERY_TIMEOUT="8"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     everything: list[str] = []
@@ -111,14 +119,53 @@ def test_serve_with_several_processes_shares_the_port_and_stops_on_sigterm(setti
         assert len(front_ends) == 2, front_ends
         everything = _descendants(proc.pid)
         assert len(everything) >= 2 + 2 * settings.workers  # two front ends, each with its own query workers
-        tables = {_environ(pid).get("KG_ADMISSION_TABLE") for pid in front_ends}
+        tables = {_mapped_table(pid) for pid in front_ends}
         assert len(tables) == 1 and Path(tables.pop()).is_file()
-        table = _environ(front_ends[0])["KG_ADMISSION_TABLE"]
+        table = _mapped_table(front_ends[0])
         _caps_hold_across_processes(port)
     finally:
         err = _sigterm(proc, 30)
     _stopped_cleanly(proc, err, "2 front-end processes", everything, 15)
+    assert f"HTTP by {http_server}" in err
     assert not Path(table).exists()  # the parent removes the shared admission table
+
+
+def test_serve_with_granian_refuses_a_request_line_past_its_limit_and_answers_it_by_post(settings, free_port):
+    """granian answers 414 to a request target of more than 65,534 bytes before the app sees it (the limit
+    the README and ``kg serve --help`` state); the same query sent by POST is answered. One process: no
+    shared admission table."""
+    port = free_port
+    proc = subprocess.Popen(KG + ["serve", "--port", str(port), "--processes", "1", "--http-server", "granian"],
+                            env=env_for(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    everything: list[str] = []
+    query = "ASK {} # " + "\u00e9" * 20_000  # 40 KB, under the query limit; 120 KB percent-encoded
+    try:
+        r = _first_answer(proc, port, 60)
+        assert r.status_code == 200 and r.json()["boolean"] is True
+        everything = _descendants(proc.pid)
+        assert len(everything) >= 1 + settings.workers  # granian's process and its query workers
+        assert _mapped_table(everything[0]) is None
+        long = http.client.HTTPConnection("127.0.0.1", port, timeout=10)  # httpx itself refuses such a URL
+        long.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}))
+        assert long.getresponse().status == 414
+        long.close()
+        posted = httpx.post(f"http://127.0.0.1:{port}/sparql", content=query, timeout=10,
+                            headers={"Content-Type": "application/sparql-query"})
+        assert posted.status_code == 200 and posted.json()["boolean"] is True
+        page = httpx.get(f"http://127.0.0.1:{port}/", headers={"Accept": "text/html"}, timeout=10)
+        assert page.status_code == 200 and "Wilson Center" in page.text
+    finally:
+        err = _sigterm(proc, 30)
+    _stopped_cleanly(proc, err, "HTTP by granian", everything, 15)
+
+
+def _mapped_table(pid: str) -> str | None:
+    """The admission table a front end has mapped (``kg-admission-*``), from /proc: uvicorn's processes are
+    spawned (their environ shows KG_ADMISSION_TABLE), granian's forked (theirs shows the parent's at exec)."""
+    for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+        if "/kg-admission-" in line:
+            return line.split(maxsplit=5)[5]
+    return None
 
 
 def _environ(pid: str) -> dict[str, str]:
@@ -171,20 +218,23 @@ def _caps_hold_across_processes(port: int) -> None:
     (["--processes", "0"], {}, "--processes=0 must be at least 1"),
     (["--processes", "two"], {}, "--processes='two' is neither a whole number nor auto"),
     ([], {"KG_PROCESSES": "-1"}, "KG_PROCESSES=-1 must be at least 1"),
+    (["--http-server", "gunicorn"], {}, "--http-server='gunicorn' is not one of uvicorn, granian"),
+    ([], {"KG_HTTP_SERVER": "nginx"}, "KG_HTTP_SERVER='nginx' is not one of uvicorn, granian"),
 ])
-def test_serve_refuses_a_bad_number_of_processes(settings, free_port, argv, env, says):
+def test_serve_refuses_a_bad_number_of_processes_or_http_server(settings, free_port, argv, env, says):
     r = subprocess.run(KG + ["serve", "--port", str(free_port), *argv], env=env_for(settings, **env),
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
     assert says in r.stderr
 
 
-def test_serve_with_several_processes_names_a_port_it_cannot_listen_on(settings, free_port):
+@pytest.mark.parametrize("http_server", ["uvicorn", "granian"])
+def test_serve_with_several_processes_names_a_port_it_cannot_listen_on(settings, free_port, http_server):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", free_port))
         taken.listen(1)
-        r = subprocess.run(KG + ["serve", "--port", str(free_port), "--processes", "2"], env=env_for(settings),
-                           capture_output=True, text=True, timeout=60)
+        r = subprocess.run(KG + ["serve", "--port", str(free_port), "--processes", "2", "--http-server", http_server],
+                           env=env_for(settings), capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
     assert f"cannot listen on 127.0.0.1:{free_port}" in r.stderr
 

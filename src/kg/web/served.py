@@ -4,7 +4,8 @@
 calls under ``kg serve --processes N`` (uvicorn's supervisor starts N processes on one listening socket,
 and each builds its own app, worker pool and caches from the environment: ``KG_DIST`` as resolved by the
 parent, ``KG_SERVE_STORE``, the remote store's URL or empty, and ``KG_ADMISSION_TABLE``, the file in
-which the processes count each client's requests together).
+which the processes count each client's requests together); ``proxied_app`` is the same for each
+process granian starts (``KG_HTTP_SERVER=granian``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,16 @@ def app() -> FastAPI:
     table = os.environ.get(COUNTS_ENV)
     counts = SharedCounts(table) if table else None
     return make_app(settings, os.environ.get(STORE_ENV) or None, read_build(settings.dist_dir), counts=counts)
+
+
+def proxied_app():
+    """granian's app factory: ``app()`` behind uvicorn's proxy-headers middleware, which takes the client's
+    address (and scheme) from ``X-Forwarded-For`` (``X-Forwarded-Proto``) when the peer is trusted:
+    ``FORWARDED_ALLOW_IPS``, default 127.0.0.1. uvicorn does that for every app it serves; granian does
+    not, and the per-client caps count that address."""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    return ProxyHeadersMiddleware(app(), trusted_hosts=os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1")
 
 
 def remote_engine(url: str, settings: Settings, build: BuildInfo):

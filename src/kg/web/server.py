@@ -1,5 +1,6 @@
-"""How uvicorn serves the app: its settings for our limits, and the listening socket that several
-front-end processes share.
+"""How the app is served over HTTP: uvicorn's settings for our limits and the listening socket that
+several of its front-end processes share, or granian (``KG_HTTP_SERVER=granian``), a Rust HTTP server
+that starts the front-end processes itself.
 
 Kept apart from the app (FastAPI and everything the routes import take about a second to import): the
 parent of ``kg serve --processes N`` only supervises, so it imports this and not the app, and its N
@@ -38,11 +39,18 @@ def front_end_processes(settings: Settings, build: BuildInfo, remote: bool = Fal
     return max(1, min(usable_cores(), MAX_AUTO_PROCESSES))
 
 
+def request_headroom(settings: Settings) -> int:
+    """Bytes of request line and headers the HTTP server reads before refusing a request: enough for a GET
+    query of the largest allowed size, percent-encoded (three bytes per byte), plus room for the other
+    parameters and headers. granian's request target stops at 65,534 bytes whatever this says (Rust's
+    ``http`` crate): a longer one is answered 414 before the app sees it."""
+    return settings.max_query_bytes * 3 + 16 * 1024
+
+
 def server_config(app: FastAPI | str, settings: Settings, host: str, port: int, log_level: str = "info", *,
                   factory: bool = False, processes: int = 1) -> uvicorn.Config:
-    """uvicorn set up for our limits: a request line long enough for a GET query of the largest allowed
-    size, percent-encoded (three bytes per byte, plus room for the other parameters and headers). For
-    several processes, ``app`` is the import path of an app factory (``factory=True``)."""
+    """uvicorn set up for our limits (``request_headroom``). For several processes, ``app`` is the import
+    path of an app factory (``factory=True``)."""
     return uvicorn.Config(
         app,
         host=host,
@@ -50,7 +58,7 @@ def server_config(app: FastAPI | str, settings: Settings, host: str, port: int, 
         log_level=log_level,
         factory=factory,
         workers=processes,
-        h11_max_incomplete_event_size=settings.max_query_bytes * 3 + 16 * 1024,
+        h11_max_incomplete_event_size=request_headroom(settings),
         server_header=False,
         access_log=settings.access_log,  # off by default: a line per request cost about 0.2 ms of the event loop
     )
@@ -71,3 +79,26 @@ def listening_socket(host: str, port: int) -> socket.socket:
         raise OSError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
     sock.set_inheritable(True)
     return sock
+
+
+def run_granian(settings: Settings, host: str, port: int, processes: int) -> None:
+    """Serve with granian until SIGINT or SIGTERM: ``processes`` worker processes on one port, each
+    building its app from the environment (``kg.web.served:proxied_app``, as ``--processes N`` does with
+    uvicorn), a worker that dies replaced."""
+    from granian import Granian
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+
+    Granian(
+        "kg.web.served:proxied_app",
+        factory=True,
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,  # with the lifespan: each process starts and stops its worker pool
+        workers=processes,
+        http=HTTPModes.http1,
+        websockets=False,
+        http1_settings=HTTP1Settings(max_buffer_size=request_headroom(settings)),
+        log_access=settings.access_log,
+        respawn_failed_workers=True,
+    ).serve()
