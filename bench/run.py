@@ -201,7 +201,7 @@ def start_ours(name: str, corpus: Path, work: Path, env_extra: dict, argv_extra:
     """kg serve over the corpus: the store is loaded first (timed alone), then the server started on it."""
     stores = work / "stores-kg"
     env = {"KG_DIST": str(corpus), "KG_STORE_DIR": str(stores), "KG_PUBLIC_URL": "", "KG_PROCESSES": "auto",
-           "KG_HTTP_SERVER": "uvicorn", **env_extra}
+           "KG_HTTP_SERVER": "", **env_extra}  # as shipped unless a variant says
     facts = {}
     if not stores.exists():
         code = ("import sys, time; from pathlib import Path; from kg.store import read_build, prepare_store; "
@@ -476,9 +476,9 @@ def main() -> None:
     parser.add_argument("--rdflib-max-triples", type=int, default=200_000)
     parser.add_argument("--no-cache-variant", action=argparse.BooleanOptionalAction, default=True,
                         help="also measure our server with its result and response caches off (kg-nocache)")
-    parser.add_argument("--http-server-variant", choices=["granian"], default=None,
-                        help="also measure kg serve with this HTTP server (kg-granian, and kg-granian-nocache "
-                             "unless --no-no-cache-variant)")
+    parser.add_argument("--http-server-variant", choices=["granian", "uvicorn"], default=None,
+                        help="also measure kg serve with this HTTP server (kg-NAME, and kg-NAME-nocache unless "
+                             "--no-no-cache-variant); kg itself runs the default, granian")
     parser.add_argument("--processes-variant", type=int, default=0, metavar="N",
                         help="also measure kg serve --processes N (kg-Np), caches on; 1 for one process")
     parser.add_argument("--dist", type=Path, default=ROOT / "dist")

@@ -75,10 +75,9 @@ def test_processes_as_a_number(monkeypatch):
 
 def test_http_server(monkeypatch):
     monkeypatch.delenv("KG_HTTP_SERVER", raising=False)
+    assert Settings.from_env().http_server == "granian"
+    monkeypatch.setenv("KG_HTTP_SERVER", " Uvicorn ")
     assert Settings.from_env().http_server == "uvicorn"
-    monkeypatch.setenv("KG_HTTP_SERVER", " Granian ")
-    settings = Settings.from_env()
-    assert settings.http_server == "granian"
     monkeypatch.setenv("KG_HTTP_SERVER", "hypercorn")
-    with pytest.raises(ConfigError, match="KG_HTTP_SERVER='hypercorn' is not one of uvicorn, granian"):
+    with pytest.raises(ConfigError, match="KG_HTTP_SERVER='hypercorn' is not one of granian, uvicorn"):
         Settings.from_env()

@@ -212,9 +212,10 @@ def _parser() -> argparse.ArgumentParser:
                    "KG_WORKERS query workers and caches, counting each client's requests together: a whole "
                    "number, or auto (one per usable core, at most 2, when the workers hold the build in memory or "
                    "--store is given; else 1); default KG_PROCESSES, else auto")
-    p.add_argument("--http-server", metavar="NAME", help="what speaks HTTP: uvicorn (Python; GET URLs up to the "
-                   "largest query, percent-encoded) or granian (Rust; faster, GET URLs up to 65,534 bytes, a longer "
-                   "one answered 414: send it by POST); default KG_HTTP_SERVER, else uvicorn")
+    p.add_argument("--http-server", metavar="NAME", help="what speaks HTTP: granian (Rust; about twice as fast "
+                   "under load; a request target of more than 65,534 bytes is answered 414: send such a query by POST) "
+                   "or uvicorn (Python; GET URLs up to the largest query, percent-encoded); default KG_HTTP_SERVER, "
+                   "else granian")
     p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("publish", help="load the build into a SPARQL store, graph by graph (Graph Store Protocol PUT)")

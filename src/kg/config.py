@@ -51,11 +51,11 @@ def processes_setting(name: str, raw: str) -> int | None:
     return value
 
 
-HTTP_SERVERS = ("uvicorn", "granian")
+HTTP_SERVERS = ("granian", "uvicorn")
 
 
 def http_server_setting(name: str, raw: str) -> str:
-    """The HTTP server of ``kg serve`` as given (KG_HTTP_SERVER, --http-server): uvicorn or granian."""
+    """The HTTP server of ``kg serve`` as given (KG_HTTP_SERVER, --http-server): granian or uvicorn."""
     value = raw.strip().lower()
     if value not in HTTP_SERVERS:
         raise ConfigError(f"{name}={raw!r} is not one of {', '.join(HTTP_SERVERS)}")
@@ -112,7 +112,7 @@ class Settings:
     max_nesting: int = 64  # brackets and braces, depth
     workers: int = 2  # query worker processes (of each front-end process)
     processes: int | None = None  # front-end processes of `kg serve` (KG_PROCESSES); None: auto
-    http_server: str = "uvicorn"  # what speaks HTTP for `kg serve` (KG_HTTP_SERVER): uvicorn or granian
+    http_server: str = "granian"  # what speaks HTTP for `kg serve` (KG_HTTP_SERVER): granian or uvicorn
     store_dir: Path | None = None  # where the on-disk query store is kept (default ~/.cache/kg/stores)
     memory_store_triples: int = 200_000  # builds up to this size are held in memory by each query worker
     worker_memory_mb: int = 4096  # address space per query worker; a query needing more stops it (HTTP 503)
@@ -149,7 +149,7 @@ class Settings:
             max_nesting=_int("KG_MAX_NESTING", 64, 4),
             workers=_int("KG_WORKERS", 2),
             processes=processes_setting("KG_PROCESSES", os.environ.get("KG_PROCESSES") or "auto"),
-            http_server=http_server_setting("KG_HTTP_SERVER", os.environ.get("KG_HTTP_SERVER") or "uvicorn"),
+            http_server=http_server_setting("KG_HTTP_SERVER", os.environ.get("KG_HTTP_SERVER") or "granian"),
             store_dir=Path(os.environ["KG_STORE_DIR"]).resolve() if os.environ.get("KG_STORE_DIR") else None,
             memory_store_triples=_int("KG_MEMORY_STORE_TRIPLES", 200_000, 0),
             worker_memory_mb=_int("KG_WORKER_MEMORY_MB", 4096, 512),

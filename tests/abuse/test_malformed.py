@@ -118,9 +118,12 @@ def test_nesting_hidden_in_strings_and_comments_is_harmless(client, unharmed):
     "", ",,,", ";;;", "*/*;q=abc", "text/html;q=2", "application/sparql-results+json;q=-1",
     "*", "/", "x" * 8000, ", ".join(["text/x-unknown"] * 2000), "\x01\x02", "*/*;" + "a=b;" * 2000,
 ])
-def test_odd_accept_headers(client, unharmed, accept):
+def test_odd_accept_headers(server, client, unharmed, accept):
     r = client.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": accept})
-    assert r.status_code in (200, 406), (accept[:50], r.status_code)
+    refused = ()
+    if server.settings.http_server == "granian" and any(ord(c) < 32 for c in accept):
+        refused = (400,)  # control characters in a field value (RFC 9110, 5.5): granian refuses the request
+    assert r.status_code in (200, 406, *refused), (accept[:50], r.status_code)
 
 
 @pytest.mark.parametrize("query, accept", [
@@ -141,7 +144,10 @@ def test_format_parameter_the_query_form_cannot_give(client, unharmed, fmt):
 
 
 def test_huge_get_query_within_the_limit_still_works(server, settings, unharmed):
-    query = "ASK {}" + "#" * (settings.max_query_bytes - 6)
+    """A GET query of 65,000 bytes whose request target fits granian's (65,534 bytes; uvicorn's is three
+    times the query limit: tests/web/test_limits.py has both)."""
+    query = "ASK {} #" + "x" * (65_000 - 8)
+    assert len(query) < settings.max_query_bytes
     status, answer = raw_request(server, f"GET /sparql?query={quote(query, safe='')} HTTP/1.1\r\nHost: x\r\n"
                                  "Connection: close\r\n\r\n".encode())
     assert status == 200 and b"true" in answer

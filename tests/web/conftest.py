@@ -1,5 +1,7 @@
-"""A real server over a real socket: the real build (made once into a temp dir) served by uvicorn on a
-free loopback port, in a thread of the test process so tests can reach the worker pool."""
+"""A real server over a real socket: the real build (made once into a temp dir) served by the HTTP server of
+the settings (granian unless KG_HTTP_SERVER says uvicorn) on a free loopback port, in a thread of the test
+process so tests can reach the worker pool; and the same app served by each HTTP server by name, for what
+the two do differently."""
 
 from __future__ import annotations
 
@@ -44,6 +46,26 @@ def free_port() -> int:
 def server(settings):
     with LiveServer(settings) as live:
         yield live
+
+
+def _served_by(name: str, settings: Settings, server: LiveServer):
+    if server.settings.http_server == name:
+        yield server
+        return
+    app = server.app
+    with LiveServer(replace(settings, http_server=name), engine=server.engine, build=app.state.build,
+                    graphs=app.state.graphs) as live:  # through the main server's worker pool
+        yield live
+
+
+@pytest.fixture(scope="session")
+def granian_server(settings, server):
+    yield from _served_by("granian", settings, server)
+
+
+@pytest.fixture(scope="session")
+def uvicorn_server(settings, server):
+    yield from _served_by("uvicorn", settings, server)
 
 
 @pytest.fixture()

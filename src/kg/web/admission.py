@@ -69,7 +69,7 @@ class AdmissionControl:
 
         async def sending(message) -> None:
             # released before the last bytes go out: a client that sends its next request as soon as it has
-            # the answer must find its slot free (uvicorn may start that request before this task ends)
+            # the answer must find its slot free (the HTTP server may start that request before this task ends)
             if message["type"] == "http.response.body" and not message.get("more_body", False):
                 release()
             await send(message)

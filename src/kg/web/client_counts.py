@@ -4,7 +4,7 @@ so that a client's caps hold for the whole server and not once per process.
 
 The shared table is a small file (in ``/dev/shm`` where there is one) that the supervising parent makes and
 every front-end process maps. Each process owns one region of it, claimed at start-up under an exclusive
-``flock`` (a free one, or one whose process has died: uvicorn replaces a dead front end, and the replacement
+``flock`` (a free one, or one whose process has died: granian or uvicorn replaces a dead front end, and the replacement
 clears what the dead one left counted), and writes only there; a client's total is the sum over the
 regions of live processes. Addresses are stored as 64-bit BLAKE2b digests, not as text.
 

@@ -1,4 +1,5 @@
-"""The app served by uvicorn in a background thread: for tests, notebooks and embedding.
+"""The app served in a background thread, by uvicorn or granian as ``settings.http_server`` says: for
+tests, notebooks and embedding.
 
 ``with LiveServer(settings) as live: httpx.get(live.url + "/sparql", ...)`` serves the build of
 ``settings`` on a free loopback port until the block ends.
@@ -6,15 +7,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
+import urllib.error
+import urllib.request
 
 import uvicorn
 
 from ..config import Settings
 from .app import create_app
-from .server import server_config
+from .server import granian_options, proxied, server_config
 
 
 def free_port() -> int:
@@ -36,22 +40,68 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.start_timeout = start_timeout
-        self.server = uvicorn.Server(server_config(self.app, settings, "127.0.0.1", self.port, "warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        serving = _Granian if settings.http_server == "granian" else _Uvicorn
+        self.serving = serving(self.app, settings, self.port)
 
     def __enter__(self) -> "LiveServer":
-        self.thread.start()
+        self.serving.thread.start()
         deadline = time.monotonic() + self.start_timeout
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
+        while not self.serving.started(self.url):
+            if time.monotonic() > deadline or not self.serving.thread.is_alive():
+                self.serving.stop()
                 raise RuntimeError("the server did not start")
             time.sleep(0.02)
         return self
 
     def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
+        self.serving.stop()
 
     @property
     def engine(self):
         return self.app.state.engine
+
+
+class _Uvicorn:
+    def __init__(self, app, settings: Settings, port: int):
+        self.server = uvicorn.Server(server_config(app, settings, "127.0.0.1", port, "warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def started(self, url: str) -> bool:
+        return self.server.started
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+class _Granian:
+    """granian's embedded server (one process: this one) on an event loop of its own thread."""
+
+    def __init__(self, app, settings: Settings, port: int):
+        from granian.log import LogLevels
+        from granian.server.embed import Server
+
+        self.loop = asyncio.new_event_loop()
+        self.server = Server(proxied(app), address="127.0.0.1", port=port, log_level=LogLevels.warning,
+                             **granian_options(settings))
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self.server.serve())
+        finally:
+            self.loop.close()
+
+    def started(self, url: str) -> bool:
+        """Once the app answers (its lifespan has started the worker pool): granian says nothing sooner."""
+        try:
+            with urllib.request.urlopen(url + "/sparql?query=ASK%7B%7D", timeout=5) as answer:
+                return answer.status == 200
+        except (urllib.error.URLError, ConnectionError):  # not listening yet, or not ready (HTTPError)
+            return False
+
+    def stop(self) -> None:
+        if self.thread.is_alive():
+            self.loop.call_soon_threadsafe(self.server.stop)
+        self.thread.join(timeout=15)

@@ -1,11 +1,12 @@
 """The app ``kg serve`` serves: the build's embedded store through a worker pool, or a remote store.
 
-``make_app`` is what ``kg serve`` calls in its own process; ``app`` is the factory each front-end process
-calls under ``kg serve --processes N`` (uvicorn's supervisor starts N processes on one listening socket,
-and each builds its own app, worker pool and caches from the environment: ``KG_DIST`` as resolved by the
-parent, ``KG_SERVE_STORE``, the remote store's URL or empty, and ``KG_ADMISSION_TABLE``, the file in
-which the processes count each client's requests together); ``proxied_app`` is the same for each
-process granian starts (``KG_HTTP_SERVER=granian``).
+``make_app`` is what ``kg serve`` calls in its own process (uvicorn, one process); ``app`` is the
+factory each front-end process calls under ``kg serve --http-server uvicorn --processes N`` (uvicorn's
+supervisor starts N processes on one listening socket, and each builds its own app, worker pool and caches
+from the environment: ``KG_DIST`` as resolved by the parent, ``KG_SERVE_STORE``, the remote store's URL or
+empty, and ``KG_ADMISSION_TABLE``, the file in which the processes count each client's requests
+together); ``proxied_app`` is the same for each process granian starts (the default HTTP server, one
+process or several).
 """
 
 from __future__ import annotations
@@ -54,13 +55,11 @@ def app() -> FastAPI:
 
 
 def proxied_app():
-    """granian's app factory: ``app()`` behind uvicorn's proxy-headers middleware, which takes the client's
-    address (and scheme) from ``X-Forwarded-For`` (``X-Forwarded-Proto``) when the peer is trusted:
-    ``FORWARDED_ALLOW_IPS``, default 127.0.0.1. uvicorn does that for every app it serves; granian does
-    not, and the per-client caps count that address."""
-    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+    """granian's app factory for each of its processes: ``app()`` taking the client's address from
+    ``X-Forwarded-For`` as uvicorn does (``kg.web.server.proxied``)."""
+    from .server import proxied
 
-    return ProxyHeadersMiddleware(app(), trusted_hosts=os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1")
+    return proxied(app())
 
 
 def remote_engine(url: str, settings: Settings, build: BuildInfo):

@@ -9,6 +9,7 @@ processes start that second sooner.
 
 from __future__ import annotations
 
+import os
 import socket
 from typing import TYPE_CHECKING
 
@@ -81,24 +82,33 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def granian_options(settings: Settings) -> dict:
+    """granian set up for our limits, as it runs in ``kg serve`` and in ``kg.web.live``: the ASGI
+    interface with the lifespan (each process starts and stops its worker pool), HTTP/1.1 only, no
+    websockets, a buffer of ``request_headroom``."""
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+
+    return dict(interface=Interfaces.ASGI, http=HTTPModes.http1, websockets=False,
+                http1_settings=HTTP1Settings(max_buffer_size=request_headroom(settings)),
+                log_access=settings.access_log)
+
+
+def proxied(app):
+    """``app`` behind uvicorn's proxy-headers middleware, which takes the client's address (and scheme)
+    from ``X-Forwarded-For`` (``X-Forwarded-Proto``) when the peer is trusted: ``FORWARDED_ALLOW_IPS``,
+    default 127.0.0.1. uvicorn does that for every app it serves; granian does not, and the per-client
+    caps count that address."""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    return ProxyHeadersMiddleware(app, trusted_hosts=os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1")
+
+
 def run_granian(settings: Settings, host: str, port: int, processes: int) -> None:
     """Serve with granian until SIGINT or SIGTERM: ``processes`` worker processes on one port, each
     building its app from the environment (``kg.web.served:proxied_app``, as ``--processes N`` does with
     uvicorn), a worker that dies replaced."""
     from granian import Granian
-    from granian.constants import HTTPModes, Interfaces
-    from granian.http import HTTP1Settings
 
-    Granian(
-        "kg.web.served:proxied_app",
-        factory=True,
-        address=host,
-        port=port,
-        interface=Interfaces.ASGI,  # with the lifespan: each process starts and stops its worker pool
-        workers=processes,
-        http=HTTPModes.http1,
-        websockets=False,
-        http1_settings=HTTP1Settings(max_buffer_size=request_headroom(settings)),
-        log_access=settings.access_log,
-        respawn_failed_workers=True,
-    ).serve()
+    Granian("kg.web.served:proxied_app", factory=True, address=host, port=port, workers=processes,
+            respawn_failed_workers=True, **granian_options(settings)).serve()
