@@ -95,7 +95,6 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if processes == 1 and not granian:
         uvicorn.Server(server_config(app, settings, args.host, args.port)).run()
         return 0
-    from uvicorn.supervisors import Multiprocess
 
     # every process builds its own app (and worker pool) from the environment: the build folder as resolved
     # here, so that all of them serve the same release, the remote store if one was given, and the table in
@@ -118,6 +117,8 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         if granian:
             run_granian(settings, args.host, args.port, processes)
         else:
+            from uvicorn.supervisors import Multiprocess
+
             config = server_config("kg.web.served:app", settings, args.host, args.port, factory=True,
                                    processes=processes)
             Multiprocess(config, sockets=[sock]).run()

@@ -1,6 +1,6 @@
-"""How the app is served over HTTP: uvicorn's settings for our limits and the listening socket that
-several of its front-end processes share, or granian (``KG_HTTP_SERVER=granian``), a Rust HTTP server
-that starts the front-end processes itself.
+"""How the app is served over HTTP: by granian (the default), a Rust HTTP server that starts the
+front-end processes itself, or by uvicorn (``KG_HTTP_SERVER=uvicorn``), with its settings for our limits
+and the listening socket that several of its front-end processes share.
 
 Kept apart from the app (FastAPI and everything the routes import take about a second to import): the
 parent of ``kg serve --processes N`` only supervises, so it imports this and not the app, and its N
