@@ -80,7 +80,7 @@ ORDER BY DESC(?total)""",
 PAGES = {"f-page-html": "/doc/id/place/jilin.html", "f-page-turtle": "/doc/id/place/jilin.ttl"}
 SELECT_JSON = "application/sparql-results+json"
 
-# Each request comes from its own client address (X-Forwarded-For, which uvicorn trusts from loopback):
+# Each request comes from its own client address (X-Forwarded-For, which kg serve trusts from loopback):
 # wrk's connections stand for that many clients, not one client that our per-client admission would
 # hold to one query at a time (KG_MAX_PER_CLIENT and the query cap in src/kg/web/admission.py). Peers
 # ignore the header.
