@@ -246,3 +246,10 @@ def test_html_results_escape_the_echoed_query(client):
     r = client.get("/sparql", params={"query": q}, headers={"Accept": "text/html"})
     assert r.status_code == 200
     assert "<script>" not in r.text and "&lt;script&gt;" in r.text
+
+
+def test_the_endpoint_page_states_the_request_line_limit_of_granian_only(granian_server, uvicorn_server):
+    for live, says in ((granian_server, True), (uvicorn_server, False)):
+        page = httpx.get(live.url + "/sparql", headers={"Accept": "text/html"}, timeout=30)
+        assert page.status_code == 200
+        assert ("at most 65,534 bytes" in page.text) is says, live.settings.http_server
