@@ -76,8 +76,10 @@ def test_processes_as_a_number(monkeypatch):
 def test_http_server(monkeypatch):
     monkeypatch.delenv("KG_HTTP_SERVER", raising=False)
     assert Settings.from_env().http_server == "granian"
+    assert Settings.from_env().request_target_limit == 65_534
     monkeypatch.setenv("KG_HTTP_SERVER", " Uvicorn ")
     assert Settings.from_env().http_server == "uvicorn"
+    assert Settings.from_env().request_target_limit is None
     monkeypatch.setenv("KG_HTTP_SERVER", "hypercorn")
     with pytest.raises(ConfigError, match="KG_HTTP_SERVER='hypercorn' is not one of granian, uvicorn"):
         Settings.from_env()

@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import replace
 
-from .config import ConfigError, Settings, http_server_setting, processes_setting
+from .config import GRANIAN_TARGET_BYTES, ConfigError, Settings, http_server_setting, processes_setting
 
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
@@ -214,7 +214,8 @@ def _parser() -> argparse.ArgumentParser:
                    "number, or auto (one per usable core, at most 2, when the workers hold the build in memory or "
                    "--store is given; else 1); default KG_PROCESSES, else auto")
     p.add_argument("--http-server", metavar="NAME", help="what speaks HTTP: granian (Rust; about twice as fast "
-                   "under load; a request target of more than 65,534 bytes is answered 414: send such a query by POST) "
+                   f"under load; a request target of more than {GRANIAN_TARGET_BYTES:,} bytes is answered 414: send "
+                   "such a query by POST) "
                    "or uvicorn (Python; GET URLs up to the largest query, percent-encoded); default KG_HTTP_SERVER, "
                    "else granian")
     p.set_defaults(func=_cmd_serve)

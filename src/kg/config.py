@@ -52,6 +52,7 @@ def processes_setting(name: str, raw: str) -> int | None:
 
 
 HTTP_SERVERS = ("granian", "uvicorn")
+GRANIAN_TARGET_BYTES = 65_534  # granian's longest request target (Rust's `http` crate); a longer one gets 414
 
 
 def http_server_setting(name: str, raw: str) -> str:
@@ -123,6 +124,12 @@ class Settings:
     validate_timeout: float = 60.0  # seconds of wall clock per validation; the worker is killed (HTTP 503)
     validate_workers: int = 1  # validation worker processes (each holds the shapes, parsed once)
     access_log: bool = False  # a log line per request from the HTTP server (errors and start-up are always logged)
+
+    @property
+    def request_target_limit(self) -> int | None:
+        """The longest request target (path and query string) the HTTP server passes to the app, if it has
+        a limit of its own below ``request_headroom``: granian's; None for uvicorn."""
+        return GRANIAN_TARGET_BYTES if self.http_server == "granian" else None
 
     @property
     def dist_dir(self) -> Path:

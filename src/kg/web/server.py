@@ -43,8 +43,8 @@ def front_end_processes(settings: Settings, build: BuildInfo, remote: bool = Fal
 def request_headroom(settings: Settings) -> int:
     """Bytes of request line and headers the HTTP server reads before refusing a request: enough for a GET
     query of the largest allowed size, percent-encoded (three bytes per byte), plus room for the other
-    parameters and headers. granian's request target stops at 65,534 bytes whatever this says (Rust's
-    ``http`` crate): a longer one is answered 414 before the app sees it."""
+    parameters and headers. granian's request target stops at ``GRANIAN_TARGET_BYTES`` whatever this says
+    (``Settings.request_target_limit``): a longer one is answered 414 before the app sees it."""
     return settings.max_query_bytes * 3 + 16 * 1024
 
 
