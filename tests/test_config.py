@@ -39,6 +39,16 @@ def test_memory_store_size_may_be_zero_but_not_negative(monkeypatch):
         Settings.from_env()
 
 
+def test_inline_rows_may_be_zero_but_not_negative(monkeypatch):
+    monkeypatch.delenv("KG_INLINE_ROWS", raising=False)
+    assert Settings.from_env().inline_rows == 1000
+    monkeypatch.setenv("KG_INLINE_ROWS", "0")
+    assert Settings.from_env().inline_rows == 0
+    monkeypatch.setenv("KG_INLINE_ROWS", "-1")
+    with pytest.raises(ConfigError, match="KG_INLINE_ROWS=-1 must be at least 0"):
+        Settings.from_env()
+
+
 @pytest.mark.parametrize("cores, triples, remote, expected", [
     (1, 6_000, False, 1), (2, 6_000, False, 2), (16, 6_000, False, 2),  # held in memory: a core each, at most 2
     (16, 200_000, False, 2), (16, 200_001, False, 1),  # on disk: one

@@ -27,11 +27,15 @@ class Counting:
     """The pool, counting the jobs that reach it."""
 
     def __init__(self, inner, version=None):
-        self.inner, self.version, self.jobs = inner, version or inner.version, 0
+        self.inner, self.version, self.jobs, self.peeks = inner, version or inner.version, 0, 0
 
     def stream(self, job):
         self.jobs += 1
         return self.inner.stream(job)
+
+    def peek(self, job):
+        self.peeks += 1
+        return self.inner.peek(job)
 
     def close(self):
         pass
@@ -123,6 +127,22 @@ def test_peek_answers_only_what_is_kept(pool):
     answer = cache.run(job)
     assert cache.peek(job) == answer and cache.hits == 1
     assert pool.peek(job) is None  # the pool itself keeps nothing
+
+
+def test_peek_keeps_what_the_engine_below_had_at_hand(pool):
+    """A lookup answered inline (``InlineLookups.peek``) is kept like any answer: the next peek is a hit."""
+
+    class AtHand(Counting):
+        def peek(self, job):
+            self.peeks += 1
+            return self.inner.run(job)
+
+    inner = AtHand(pool)
+    cache = ResultCache(inner, max_entries=8, max_bytes=2**20)
+    job = Job(Q + " # at hand", "json")
+    first = cache.peek(job)
+    assert first == pool.run(job) and inner.peeks == 1
+    assert cache.peek(job) == first and inner.peeks == 1 and cache.hits == 1 and inner.jobs == 0
 
 
 def test_cached_follows_the_settings(pool):

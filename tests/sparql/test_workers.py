@@ -219,7 +219,7 @@ def test_start_pool_holds_a_build_in_memory_up_to_the_setting(store_dist, tmp_pa
     from kg.store import read_build
     from kg.sparql.workers import start_pool
 
-    settings = Settings(store_dir=tmp_path, workers=1, cache_entries=0, memory_store_triples=limit)
+    settings = Settings(store_dir=tmp_path, workers=1, cache_entries=0, memory_store_triples=limit, inline_rows=0)
     engine, graphs = start_pool(settings, read_build(store_dist))  # a build of 40 triples
     try:
         assert (engine.nquads is not None) is in_memory and graphs == [G + "a", G + "b"]

@@ -17,7 +17,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import replace
 
-from .workers import Answer, Engine, Job, Streamed, collect
+from .workers import Answer, Engine, Job, Streamed, Wrapping, collect
 
 
 def normalize(query: str) -> str:
@@ -38,7 +38,7 @@ def cached(engine: Engine, settings) -> Engine:
     return ResultCache(engine, max_entries=settings.cache_entries, max_bytes=settings.cache_mb * 2**20)
 
 
-class ResultCache:
+class ResultCache(Wrapping):
     """``Engine`` answering repeated jobs from memory; everything else goes to ``inner``."""
 
     def __init__(self, inner: Engine, *, max_entries: int, max_bytes: int):
@@ -61,7 +61,14 @@ class ResultCache:
         return collect(self.stream(job))
 
     def peek(self, job: Job) -> Answer | None:
-        return self._lookup(self.key(job), count_miss=False)
+        """A kept answer, else what ``inner`` has at hand (a lookup answered inline), kept in turn."""
+        key = self.key(job)
+        answer = self._lookup(key, count_miss=False)
+        if answer is None:
+            answer = self.inner.peek(job)
+            if answer is not None:
+                self._keep(key, answer)
+        return answer
 
     def _lookup(self, key, *, count_miss: bool) -> Answer | None:
         with self._lock:
@@ -118,19 +125,8 @@ class ResultCache:
     def size_bytes(self) -> int:
         return self._bytes
 
-    # what callers (and tests) ask of the pool below, passed through
-    def pids(self) -> list[int]:
-        return self.inner.pids()
-
-    def busy_pids(self) -> list[int]:
-        return self.inner.busy_pids()
-
-    @property
-    def replaced(self) -> int:
-        return self.inner.replaced
-
     def close(self) -> None:
         with self._lock:
             self._entries.clear()
             self._bytes = 0
-        self.inner.close()
+        super().close()

@@ -9,6 +9,7 @@ file suffix), else from the Accept header with q-values, else the kind's default
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
@@ -160,6 +161,7 @@ def _quality(fmt: Format, ranges: list[tuple[str, float, int]]) -> tuple[float, 
     return None if best is None else (best[1], best[0])
 
 
+@lru_cache(maxsize=256)  # a pure function of its arguments, and clients send few distinct Accept headers
 def negotiate(accept: str | None, kinds: tuple[str, ...], explicit: str | None = None) -> Format:
     """The format to answer with.
 

@@ -7,6 +7,7 @@ the body bytes. Every malformed request raises ProtocolError with the HTTP statu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
 FORM = "application/x-www-form-urlencoded"
@@ -81,18 +82,29 @@ def _collect(pairs: list[tuple[str, str]], max_bytes: int) -> QueryRequest:
     )
 
 
+def _get(query_string: str, max_bytes: int) -> QueryRequest:
+    url_pairs = _pairs(query_string, "query string")
+    req = _collect(url_pairs, max_bytes)
+    if req.query is None and url_pairs:
+        names = ", ".join(sorted({k for k, _ in url_pairs}))[:200]
+        raise ProtocolError(400, f"parameters ({names}) but no 'query' parameter")
+    return req
+
+
+MEMO_CHARS = 8192  # GET query strings up to this long have their reading remembered (a refusal never is)
+_remembered_get = lru_cache(maxsize=1024)(_get)
+
+
 def parse_request(
     method: str, query_string: str, content_type: str | None, body: bytes, max_bytes: int
 ) -> QueryRequest:
     """Read one protocol request. GET/HEAD take parameters from the query string; POST takes a form or a
     direct query body (dataset parameters then come from the query string, and for forms from both)."""
-    url_pairs = _pairs(query_string, "query string")
     if method in ("GET", "HEAD"):
-        req = _collect(url_pairs, max_bytes)
-        if req.query is None and url_pairs:
-            names = ", ".join(sorted({k for k, _ in url_pairs}))[:200]
-            raise ProtocolError(400, f"parameters ({names}) but no 'query' parameter")
-        return req
+        if len(query_string) <= MEMO_CHARS:  # a pure function of the two: repeated lookups are read once
+            return _remembered_get(query_string, max_bytes)
+        return _get(query_string, max_bytes)
+    url_pairs = _pairs(query_string, "query string")
     if method != "POST":
         raise ProtocolError(405, f"method {method} is not allowed; use GET or POST")
     media, charset = _media_type(content_type)

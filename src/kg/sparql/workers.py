@@ -117,10 +117,30 @@ class Engine(Protocol):
     def stream(self, job: Job) -> Answer | Streamed: ...
 
     def peek(self, job: Job) -> Answer | None:
-        """The answer if it is at hand without evaluating (a cache hit), else None: cheap enough for the
-        event loop, so a repeated query costs no thread hop."""
+        """The answer if it is at hand without a worker (a cache hit, a bounded lookup answered inline), else
+        None: cheap enough for the event loop, so such a query costs no thread hop."""
 
     def close(self) -> None: ...
+
+
+class Wrapping:
+    """Base of an engine wrapped around another one, ``inner`` (the result cache, inline lookups): what
+    callers and tests ask of the worker pool below, passed through."""
+
+    inner: Engine
+
+    def pids(self) -> list[int]:
+        return self.inner.pids()
+
+    def busy_pids(self) -> list[int]:
+        return self.inner.busy_pids()
+
+    @property
+    def replaced(self) -> int:
+        return self.inner.replaced
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 # --- evaluation (runs inside a worker process) ---
@@ -136,10 +156,14 @@ def bound_query(job: Job) -> str:
     return values_first(job.query, names, [[str(NamedNode(iri)) for _, iri in job.bindings]])
 
 
-def execute(store: Store, job: Job, prefixes: dict[str, str]) -> tuple[bool, int, Callable[[BinaryIO], None]]:
+def execute(
+    store: Store, job: Job, prefixes: dict[str, str], *, within: int | None = None
+) -> tuple[bool, int, Callable[[BinaryIO], None] | None]:
     """Evaluate ``job`` on ``store``: the one place where a query meets the data. A SELECT query is capped
     at one solution past the row cap by its own LIMIT (``row_cap``) and written by pyoxigraph's serializer;
-    an answer the cap cut, any other form and any other query go through ``plan``."""
+    an answer the cap cut, any other form and any other query go through ``plan``. With ``within`` (at most
+    the row cap), a SELECT answer is evaluated up to one solution past ``within`` and, when it has more, not
+    written: ``(True, rows, None)`` (``inline.InlineLookups`` then asks a worker for the whole answer)."""
     options: dict = {"base_iri": job.base_iri}
     if job.default_graphs is not None or job.named_graphs is not None:
         options["default_graph"] = [NamedNode(g) for g in job.default_graphs or ()]
@@ -148,17 +172,22 @@ def execute(store: Store, job: Job, prefixes: dict[str, str]) -> tuple[bool, int
         options["use_default_graph_as_union"] = True
     query = bound_query(job)
     fmt = BY_NAME[job.format]
-    limited = capped(query, job.max_rows + 1) if fmt.kind == "results" else None
+    cap = job.max_rows if within is None else within
+    limited = capped(query, cap + 1) if fmt.kind == "results" else None
     if limited is not None:
         try:
             result = store.query(limited, **options)
         except SyntaxError:
+            if within is not None:
+                raise  # not evaluated at all here: the worker reports the error
             result = None  # the query as sent is evaluated below, so that its own error is reported
         if isinstance(result, QuerySolutions):
             body = result.serialize(format=fmt.results_format)
             rows = count_solutions(body, job.format)
-            if rows <= job.max_rows:
+            if rows <= cap:
                 return False, rows, lambda out: _write_chunks(out, body)
+            if within is not None:
+                return True, rows, None
             query = limited  # cut by the cap: at most one row past it, written with the truncation note
     return plan(store.query(query, **options), job, prefixes)
 
@@ -504,14 +533,16 @@ def _drain(chunks: queue.Queue) -> Iterator[bytes]:
 
 def start_pool(settings, build) -> tuple[Engine, list[str]]:
     """Prepare the on-disk store for this build and start ``settings.workers`` workers over it (each holding
-    the data in memory if the build has at most ``settings.memory_store_triples`` triples), behind the result
-    cache unless ``settings.cache_entries`` is 0; also return the named graphs the store holds."""
+    the data in memory if the build has at most ``settings.memory_store_triples`` triples), with bounded
+    lookups answered in this process from a store of its own (``inline``) unless ``settings.inline_rows`` is
+    0, behind the result cache unless ``settings.cache_entries`` is 0; also return the named graphs the
+    store holds."""
     from ..iris import Iris, prefixes
     from .cache import cached
 
     path, nquads = prepare_serving(build, settings)
     graphs = named_graphs(path)
-    pool = WorkerPool(
+    pool: Engine = WorkerPool(
         str(path),
         size=settings.workers,
         timeout=settings.query_timeout,
@@ -520,4 +551,8 @@ def start_pool(settings, build) -> tuple[Engine, list[str]]:
         memory_mb=settings.worker_memory_mb,
         nquads=str(nquads) if nquads else None,
     )
+    if settings.inline_rows:
+        from .inline import InlineLookups
+
+        pool = InlineLookups(pool, open_for_queries(path, nquads), pool.prefixes, settings.inline_rows)
     return cached(pool, settings), graphs

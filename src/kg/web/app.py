@@ -119,7 +119,8 @@ def create_app(
     app.state.templates = templates()
     app.state.vocab = load_vocab(build)
 
-    for module in (sparql, resources, vocab, dumps, pages, reconcile, fragments):
+    sparql.install(app)
+    for module in (resources, vocab, dumps, pages, reconcile, fragments):
         app.include_router(module.router)
     workbench.install(app)
     validation.install(app)

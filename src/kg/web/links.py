@@ -69,9 +69,22 @@ def _origin(scheme: str, host: bytes | None, server: tuple[str, int] | None) -> 
 
 
 def links_for(request: Request) -> Links:
-    """The links of this deployment as seen by this request."""
-    settings: Settings = request.app.state.settings
-    return Links(request.app.state.build.base_iri, origin_of(settings, request))
+    """The links of this deployment as seen by this request, worked out once per request (kept in its ASGI
+    scope, which the route and the middleware that add headers share)."""
+    links = request.scope.get(SCOPE_KEY)
+    if links is None:
+        settings: Settings = request.app.state.settings
+        links = request.scope[SCOPE_KEY] = Links(request.app.state.build.base_iri, origin_of(settings, request))
+    return links
+
+
+SCOPE_KEY = "kg.links"
+
+
+def url_path(scope) -> str:
+    """The request's path as Starlette's ``request.url.path`` spells it (``?``, ``#`` and ``\\`` escaped),
+    without building the whole URL."""
+    return scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
 
 
 async def request_links(request: Request) -> Links:

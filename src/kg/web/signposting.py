@@ -21,7 +21,7 @@ from pyoxigraph import NamedNode
 
 from ..metadata import DUMPS, LICENSE
 from ..sparql.workers import EngineError
-from .links import Links, links_for
+from .links import Links, links_for, url_path
 from .middleware import ReadAnswerMiddleware
 from .view import LABELS, select
 
@@ -103,7 +103,7 @@ class Signposting(ReadAnswerMiddleware):
                 headers = MutableHeaders(scope=message)
                 links = links_for(request)
                 is_html = headers.get("content-type", "").startswith("text/html")
-                values, about = _remembered_signposts(request.url.path, links, is_html)
+                values, about = _remembered_signposts(url_path(request.scope), links, is_html)
                 existing = headers.get("link")
                 headers["Link"] = ", ".join((existing, *values) if existing else values)
                 if not is_html or request.method == "HEAD":
