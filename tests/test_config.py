@@ -41,7 +41,7 @@ def test_memory_store_size_may_be_zero_but_not_negative(monkeypatch):
 
 def test_inline_rows_may_be_zero_but_not_negative(monkeypatch):
     monkeypatch.delenv("KG_INLINE_ROWS", raising=False)
-    assert Settings.from_env().inline_rows == 1000
+    assert Settings.from_env().inline_rows == 100
     monkeypatch.setenv("KG_INLINE_ROWS", "0")
     assert Settings.from_env().inline_rows == 0
     monkeypatch.setenv("KG_INLINE_ROWS", "-1")

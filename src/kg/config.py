@@ -119,7 +119,7 @@ class Settings:
     worker_memory_mb: int = 4096  # address space per query worker; a query needing more stops it (HTTP 503)
     cache_entries: int = 1024  # answers kept by the result cache and by the response cache (0: neither)
     cache_mb: int = 64  # bytes of answers each of the two caches keeps, in MB
-    inline_rows: int = 1000  # bounded lookups with up to this many solutions are answered without a worker (0: none)
+    inline_rows: int = 100  # bounded lookups with up to this many solutions are answered without a worker (0: none)
     max_per_client: int = 8  # requests of one client address in flight at once; more get HTTP 429
     validate_max_bytes: int = 32 * 2**20  # body of one POST /validate; more get HTTP 413
     validate_timeout: float = 60.0  # seconds of wall clock per validation; the worker is killed (HTTP 503)
@@ -163,7 +163,7 @@ class Settings:
             worker_memory_mb=_int("KG_WORKER_MEMORY_MB", 4096, 512),
             cache_entries=_int("KG_CACHE_ENTRIES", 1024, 0),
             cache_mb=_int("KG_CACHE_MB", 64, 1),
-            inline_rows=_int("KG_INLINE_ROWS", 1000, 0),
+            inline_rows=_int("KG_INLINE_ROWS", 100, 0),
             max_per_client=_int("KG_MAX_PER_CLIENT", 8),
             validate_max_bytes=_int("KG_VALIDATE_MAX_BYTES", 32 * 2**20, 1024),
             validate_timeout=_float("KG_VALIDATE_TIMEOUT", 60.0, 0.1),

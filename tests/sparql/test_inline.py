@@ -104,7 +104,9 @@ def test_more_solutions_than_the_budget_go_to_a_worker_whole(engines):
     assert inline.peek(job) is None and inline.answered == 0
     answer = inline.run(job)
     assert answer == pool.run(job) and len(json.loads(answer.body)["results"]["bindings"]) == 11
-    whole = inline.run(Job("SELECT * { ?s ?p ?o }", "json"))  # no LIMIT: all 40, from a worker
+    everything = Job("SELECT * { ?s ?p ?o }", "json")  # no LIMIT: all 40, from a worker
+    assert inline.peek(everything) is None
+    whole = inline.run(everything)
     assert inline.answered == 0 and whole.rows == 40 and not whole.truncated
 
 
@@ -118,12 +120,14 @@ def test_the_row_cap_below_the_budget_is_the_workers_to_write(engines):
 
 def test_errors_are_the_workers_to_report(engines):
     _, inline = engines
-    undeclared = "SELECT ?o { undeclared:s1 ?p ?o }"
-    assert bounded(undeclared)  # in form; but the prefix is not declared
+    undeclared = Job("SELECT ?o { undeclared:s1 ?p ?o }", "json")
+    assert bounded(undeclared.query)  # in form; but the prefix is not declared
+    wrong_form = Job("SELECT ?o { <http://example.org/s1> ?p ?o }", "turtle")
+    assert inline.peek(undeclared) is None and inline.peek(wrong_form) is None
     with pytest.raises(QuerySyntaxError):
-        inline.run(Job(undeclared, "json"))
+        inline.run(undeclared)
     with pytest.raises(WrongFormError):
-        inline.run(Job("SELECT ?o { <http://example.org/s1> ?p ?o }", "turtle"))
+        inline.run(wrong_form)
     assert inline.answered == 0
 
 
@@ -143,7 +147,7 @@ def test_dataset_of_the_request_applies_inline(engines):
     assert len(subjects) == 5 and all(int(s.rsplit("s", 1)[1]) % 2 == 1 for s in subjects)  # graph a only
 
 
-@pytest.mark.parametrize("rows, inline", [(1000, True), (0, False)])
+@pytest.mark.parametrize("rows, inline", [(100, True), (0, False)])
 def test_start_pool_answers_lookups_inline_unless_turned_off(store_dist, tmp_path, rows, inline):
     from kg.config import Settings
     from kg.store import read_build

@@ -148,9 +148,10 @@ def _limit_only(toks: list[Token], k: int) -> bool:
 
 
 class InlineLookups(Wrapping):
-    """``Engine`` answering bounded lookups (``bounded``) from ``store`` in the calling thread, cheap enough
-    for the event loop (``peek``); everything else, and any lookup with more than ``rows`` solutions or
-    that the engine rejects, goes to ``inner``."""
+    """``Engine`` answering bounded lookups (``bounded``) from ``store`` when asked to ``peek``, on the event
+    loop, which asks it before anything else; ``stream`` and ``run``, asked after a peek came back empty,
+    go to ``inner``, so a lookup with more than ``rows`` solutions or that the engine rejects is evaluated
+    once here and then by a worker, never twice here."""
 
     def __init__(self, inner: Engine, store: Store, prefixes: dict[str, str], rows: int):
         if rows < 1:
@@ -180,7 +181,7 @@ class InlineLookups(Wrapping):
         return self._inline(job) or self.inner.peek(job)
 
     def stream(self, job: Job) -> Answer | Streamed:
-        return self._inline(job) or self.inner.stream(job)
+        return self.inner.stream(job)
 
     def run(self, job: Job) -> Answer:
-        return self._inline(job) or self.inner.run(job)
+        return self.inner.run(job)
