@@ -88,6 +88,8 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     origin = settings.public_url or f"http://{args.host}:{args.port}"
     held = "each holding it in memory" if held_in_memory(build, settings) else "over the on-disk store"
     where = f"the store at {args.store}" if args.store else f"{settings.workers} query workers {held}"
+    if not args.store and settings.inline_rows:
+        where += f" and lookups of up to {settings.inline_rows} solutions answered in process (KG_INLINE_ROWS)"
     each = f"{processes} front-end processes, each with " if processes > 1 else ""
     print(f"kg serve: build {build.version} ({build.triples} triples), {each}{where}, "
           f"{settings.query_timeout:g} s per query, HTTP by {settings.http_server}; SPARQL at {origin}/sparql",

@@ -47,6 +47,7 @@ def test_serve_answers_then_stops_on_sigterm(settings, free_port, http_server):
     # of its pipe (which on a loaded machine can take a moment after kg serve has exited)
     _stopped_cleanly(proc, err, f"HTTP by {http_server}", workers, 10)
     assert f"{settings.workers} query workers each holding it in memory" in err  # the report: under the limit
+    assert f"lookups of up to {settings.inline_rows} solutions answered in process" in err
 
 
 def _first_answer(proc: subprocess.Popen, port: int, seconds: float) -> httpx.Response:

@@ -11,8 +11,8 @@ variable repeated in the pattern, ``?x ?x ?o``, would filter the scan and could 
 for nothing: not bounded). The front end asks for at most ``KG_INLINE_ROWS`` + 1 solutions; an answer
 with more goes to a worker, as does any query the engine rejects (so errors are reported as before).
 An answer evaluated here is byte for byte the worker's: the same function (``workers.execute``) over the
-same kind of store (in memory or on disk, as ``prepare_serving`` chose), and only answers that the row
-cap below ``KG_MAX_ROWS`` did not cut.
+same kind of store (in memory or on disk, as ``prepare_serving`` chose), and only answers that neither the
+budget nor ``KG_MAX_ROWS`` cut (a cut answer, with its truncation note, is the worker's to write).
 
 Why: through a worker, an uncached lookup of one IRI paid the round trip to another process (two pipe
 messages, two wake-ups) for about 0.1 ms of evaluation; answered here it costs the evaluation alone
