@@ -173,7 +173,8 @@ def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     except (QueryRefused, NotAcceptable) as err:
         print(f"kg query: {err}", file=sys.stderr)
         return 1
-    engine, _ = start_pool(replace(settings, workers=1), build)
+    # one query for one worker: no event loop to spare a thread hop for, so no store of its own for inline lookups
+    engine, _ = start_pool(replace(settings, workers=1, inline_rows=0), build)
     try:
         answer = engine.run(Job(text, fmt.name, base_iri=build.base_iri, union_default=not guarded.declares_dataset,
                                 max_rows=settings.max_rows))
