@@ -29,23 +29,17 @@ def test_bad_flag_names_the_variable(monkeypatch):
         Settings.from_env()
 
 
-def test_memory_store_size_may_be_zero_but_not_negative(monkeypatch):
-    monkeypatch.delenv("KG_MEMORY_STORE_TRIPLES", raising=False)
-    assert Settings.from_env().memory_store_triples == 200_000
-    monkeypatch.setenv("KG_MEMORY_STORE_TRIPLES", "0")
-    assert Settings.from_env().memory_store_triples == 0
-    monkeypatch.setenv("KG_MEMORY_STORE_TRIPLES", "-1")
-    with pytest.raises(ConfigError, match="KG_MEMORY_STORE_TRIPLES=-1 must be at least 0"):
-        Settings.from_env()
-
-
-def test_inline_rows_may_be_zero_but_not_negative(monkeypatch):
-    monkeypatch.delenv("KG_INLINE_ROWS", raising=False)
-    assert Settings.from_env().inline_rows == 100
-    monkeypatch.setenv("KG_INLINE_ROWS", "0")
-    assert Settings.from_env().inline_rows == 0
-    monkeypatch.setenv("KG_INLINE_ROWS", "-1")
-    with pytest.raises(ConfigError, match="KG_INLINE_ROWS=-1 must be at least 0"):
+@pytest.mark.parametrize("name, field, default", [
+    ("KG_MEMORY_STORE_TRIPLES", "memory_store_triples", 200_000),
+    ("KG_INLINE_ROWS", "inline_rows", 100),
+])
+def test_sizes_that_may_be_zero_but_not_negative(monkeypatch, name, field, default):
+    monkeypatch.delenv(name, raising=False)
+    assert getattr(Settings.from_env(), field) == default
+    monkeypatch.setenv(name, "0")
+    assert getattr(Settings.from_env(), field) == 0
+    monkeypatch.setenv(name, "-1")
+    with pytest.raises(ConfigError, match=f"{name}=-1 must be at least 0"):
         Settings.from_env()
 
 
