@@ -9,10 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
-from rdflib.namespace import RDF, SH
+from rdflib import Dataset, Graph
+from rdflib.namespace import RDF, SH, XSD
 
 from kg.cli import main
+from kg.iris import OA
+from kg.store import read_build
 
 # One observation with its figure typed as a string and no data set, area, period, population or evidence.
 VIOLATING = Path(__file__).parent / "fixtures" / "shapes" / "validate" / "violating-observation.ttl"
@@ -36,6 +38,29 @@ def test_the_build_conforms(built, kg_env, capsys):
     code, out, err = run(capsys)
     assert code == 0, out + err
     assert out.startswith("Conforms")
+
+
+def test_the_build_as_the_endpoint_gives_it_back_conforms(built, kg_env, settings, tmp_path, capsys):
+    """Everything the SPARQL endpoint holds, CONSTRUCTed through a query worker (as a harvester or `kg query`
+    gets it: Oxigraph gives the offsets back as xsd:integer), validated against the same shapes."""
+    assert main(["query", "--format", "ntriples", "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"]) == 0
+    served = tmp_path / "served.nt"
+    served.write_text(capsys.readouterr().out, encoding="utf-8")
+    served_graph = Graph().parse(served, format="nt")
+    assert len(served_graph) == read_build(settings.dist_dir).triples
+    offsets = {o.datatype for o in served_graph.objects(None, OA.start)}
+    assert offsets == {XSD.integer}  # what the store makes of xsd:nonNegativeInteger
+    code, out, err = run(capsys, str(served))
+    assert code == 0, out + err
+
+
+def test_the_dumps_keep_the_web_annotation_datatype_of_offsets(built, settings):
+    """The build itself says xsd:nonNegativeInteger, as the Web Annotation vocabulary's oa:start and oa:end do
+    (the shapes accept xsd:integer too, for the same values given back by a store)."""
+    dumped = Dataset()
+    dumped.parse(read_build(settings.dist_dir).path("dataset.nq"), format="nquads")
+    for prop in (OA.start, OA.end):
+        assert {o.datatype for _, _, o, _ in dumped.quads((None, prop, None, None))} == {XSD.nonNegativeInteger}
 
 
 def test_violating_file_exits_1_with_a_report_by_focus_node(kg_env, capsys):

@@ -9,6 +9,8 @@ from dataclasses import replace
 
 from .config import GRANIAN_TARGET_BYTES, ConfigError, Settings, http_server_setting, processes_setting
 
+PASSWORD_ENV = "KG_PUBLISH_PASSWORD"  # kg publish --user: the password, kept off the command line
+
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from .build import BuildError, build
@@ -134,9 +136,14 @@ def _cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     from .publish import PublishError, publish
     from .store import StoreError, read_build
 
+    password = os.environ.get(PASSWORD_ENV)
+    if args.user is not None and password is None:
+        print(f"kg publish: --user {args.user} needs the password in {PASSWORD_ENV} (never on the command line)",
+              file=sys.stderr)
+        return 2
     try:
         build = read_build(settings.dist_dir)
-        done = publish(build, args.to)
+        done = publish(build, args.to, user=args.user, password=password)
     except (StoreError, PublishError) as err:
         print(f"kg publish: {err}", file=sys.stderr)
         return 2
@@ -225,7 +232,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("publish", help="load the build into a SPARQL store, graph by graph (Graph Store Protocol PUT)")
     p.add_argument("--to", required=True, metavar="URL", help="the store's Graph Store Protocol endpoint, "
-                   "e.g. http://127.0.0.1:7878/store for Oxigraph")
+                   "e.g. http://127.0.0.1:7878/store for Oxigraph, http://HOST:8890/sparql-graph-crud-auth for Virtuoso")
+    p.add_argument("--user", metavar="NAME", help="log in as NAME (HTTP Basic or Digest, as the store asks), with "
+                   f"the password in the environment variable {PASSWORD_ENV}")
     p.set_defaults(func=_cmd_publish)
 
     p = sub.add_parser("query", help="run one SPARQL query against the build, with the server's limits")

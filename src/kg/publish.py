@@ -3,9 +3,14 @@
 Graph by graph: the named graphs of ``dataset.nq`` are split into one N-Triples file each (streamed, in
 sorted graph order), then each is sent with ``PUT <URL>?graph=<IRI>``, which the protocol defines as
 replacing that graph, so each graph changes from the previous version to this one in one step where the
-store makes a PUT atomic (Oxigraph, Fuseki, GraphDB and Virtuoso do). The whole dataset is not replaced in
-one transaction: between two PUTs a reader can see some graphs new and some old. Graphs the store holds
-that this build no longer has are left alone and listed.
+store makes a PUT atomic (see its manual). The whole dataset is not replaced in one transaction: between
+two PUTs a reader can see some graphs new and some old. Graphs the store holds that this build no longer
+has are left alone.
+
+A store that wants a login (Virtuoso's ``/sparql-graph-crud-auth``, GraphDB or Fuseki with security on)
+gets ``user`` and ``password`` by HTTP Basic or Digest authentication, whichever it asks for. Each graph
+is then sent from memory rather than streamed from its file, so that it can be sent again in answer to the
+store's challenge.
 """
 
 from __future__ import annotations
@@ -61,26 +66,47 @@ def split_graphs(dataset: Path, folder: Path, chunk: int = 10_000) -> dict[str, 
     return {graph: (paths[graph], counts[graph]) for graph in sorted(paths)}
 
 
-def put_graph(store: str, graph: str, path: Path, timeout: float) -> int:
+def opener(store: str, user: str | None, password: str | None) -> urllib.request.OpenerDirector:
+    """A URL opener that answers ``store``'s Basic or Digest challenge with ``user`` and ``password``."""
+    if user is None:
+        return urllib.request.build_opener()
+    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    passwords.add_password(None, store, user, password or "")
+    return urllib.request.build_opener(
+        urllib.request.HTTPBasicAuthHandler(passwords), urllib.request.HTTPDigestAuthHandler(passwords)
+    )
+
+
+def put_graph(store: str, graph: str, path: Path, timeout: float,
+              client: urllib.request.OpenerDirector | None = None, *, resend: bool = False) -> int:
+    """PUT one graph's N-Triples file; ``resend``: read it into memory, for a store that challenges first."""
     url = store + ("&" if "?" in store else "?") + urllib.parse.urlencode({"graph": graph})
-    with open(path, "rb") as body:
+    client = client or urllib.request.build_opener()
+    with open(path, "rb") as f:
         request = urllib.request.Request(
-            url, data=body, method="PUT",
+            url, data=f.read() if resend else f, method="PUT",
             headers={"Content-Type": "application/n-triples", "Content-Length": str(path.stat().st_size)},
         )
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with client.open(request, timeout=timeout) as response:
                 return response.status
         except urllib.error.HTTPError as err:
-            raise PublishError(f"{store} answered {err.code} to PUT of <{graph}>: {err.read()[:500].decode(errors='replace')}") from None
+            said = err.read()[:500].decode(errors="replace").strip()
+            hint = " (the user or password is wrong)" if err.code == 401 and resend else (
+                " (the store wants a login: --user, with the password in KG_PUBLISH_PASSWORD)" if err.code == 401 else "")
+            raise PublishError(f"{store} answered {err.code} to PUT of <{graph}>{hint}: {said}") from None
         except OSError as err:
             raise PublishError(f"{store} could not be reached for PUT of <{graph}>: {err}") from None
 
 
-def publish(build: BuildInfo, store: str, timeout: float = 600.0) -> list[Published]:
-    """PUT every named graph of the build to the Graph Store Protocol endpoint ``store``."""
+def publish(build: BuildInfo, store: str, timeout: float = 600.0, *, user: str | None = None,
+            password: str | None = None) -> list[Published]:
+    """PUT every named graph of the build to the Graph Store Protocol endpoint ``store``, logging in as
+    ``user`` with ``password`` when given."""
+    client = opener(store, user, password)
     done = []
     with tempfile.TemporaryDirectory(prefix="kg-publish-") as tmp:
         for graph, (path, triples) in split_graphs(build.path("dataset.nq"), Path(tmp)).items():
-            done.append(Published(graph, triples, put_graph(store, graph, path, timeout)))
+            status = put_graph(store, graph, path, timeout, client, resend=user is not None)
+            done.append(Published(graph, triples, status))
     return done

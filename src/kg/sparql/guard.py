@@ -257,6 +257,14 @@ def _scan(toks: list[Token], base: str, allowed_graphs: frozenset[str]) -> _Scan
     return scan
 
 
+def form_of(text: str, max_nesting: int = 64) -> str | None:
+    """The form of an already guarded query (SELECT, ASK, CONSTRUCT or DESCRIBE): its first form keyword."""
+    for tok in tokens(text, max_nesting):
+        if tok.kind == "word" and tok.text.upper() in FORMS:
+            return tok.text.upper()
+    return None
+
+
 MEMO_CHARS = 4096  # queries up to this long have their verdict remembered (the example catalog, repeated lookups)
 
 

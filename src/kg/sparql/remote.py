@@ -1,15 +1,19 @@
 """The query engine over a remote SPARQL 1.1 store (``kg serve --store URL``), through SPARQLWrapper.
 
 ``RemoteEngine.run(job)`` sends the guarded query to the store's query endpoint (POST, form encoded,
-with the job's dataset as ``default-graph-uri``/``named-graph-uri``), asks for SPARQL JSON or N-Triples,
+with a dataset as ``default-graph-uri``/``named-graph-uri``), asks for SPARQL JSON or N-Triples,
 parses the answer with pyoxigraph and serializes it exactly as the worker pool does (same formats, same
 row cap and truncation note). The front end keeps its own safety rules: the guard runs before any query
 leaves (no SERVICE, no update, no foreign graphs), every request has the wall-clock limit as its socket
 timeout, at most ``concurrency`` queries are in flight to the store, and rows over the cap are dropped.
 What the front end cannot do is stop a query inside the store: set the store's own timeout too.
 
-The store must answer queries without a dataset over the union of its named graphs (Oxigraph:
-``--union-default-graph``; Virtuoso and GraphDB do by default; QLever and Neptune need the graphs named).
+The dataset is always named, so that the store needs no setting of its own and answers over the build's
+graphs only: the client's ``default-graph-uri``/``named-graph-uri`` when it gives them, nothing when the
+query has its own ``FROM``/``FROM NAMED``, and otherwise the build's graphs, each as a default graph (their
+merge is the default graph, as the embedded store's union) and as a named graph. A store's default graph
+without a dataset is not the same everywhere: Virtuoso's holds its own system graphs too (``virtrdf:`` and
+others), Oxigraph's is empty unless started with ``--union-default-graph``.
 """
 
 from __future__ import annotations
@@ -19,13 +23,16 @@ import socket
 import threading
 import urllib.error
 
-from pyoxigraph import QueryResultsFormat, RdfFormat, parse, parse_query_results
+from pyoxigraph import QueryResultsFormat, QuerySolutions, RdfFormat, parse, parse_query_results
 from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
+from .guard import form_of
 from .workers import Answer, EngineBusy, EngineError, Job, QuerySyntaxError, QueryTimeout, bound_query, to_answer
 
-ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+SOLUTIONS = "application/sparql-results+json"  # asked for a SELECT or ASK
+GRAPH = "application/n-triples"  # asked for a CONSTRUCT or DESCRIBE (Virtuoso, asked for both in one
+# Accept header, answers a CONSTRUCT with its triples as SPARQL JSON solutions)
 
 
 class StoreUnavailable(EngineError):
@@ -37,22 +44,27 @@ class StoreUnavailable(EngineError):
 class RemoteEngine:
     """``Engine`` over a SPARQL 1.1 query endpoint."""
 
-    def __init__(self, endpoint: str, *, version: str, timeout: float, prefixes: dict[str, str], concurrency: int = 2):
+    def __init__(self, endpoint: str, *, version: str, timeout: float, prefixes: dict[str, str], graphs: list[str],
+                 concurrency: int = 2):
         self.endpoint = endpoint
+        self.graphs = tuple(graphs)  # the build's: the dataset of a query that names none
         self.version = version
         self.timeout = timeout
         self.prefixes = prefixes
         self.concurrency = concurrency
         self._slots = threading.BoundedSemaphore(concurrency)
 
-    def _request(self, query: str, default_graphs=(), named_graphs=()) -> tuple[bytes, str]:
+    def _request(self, query: str, default_graphs=(), named_graphs=(), accept: str = SOLUTIONS) -> tuple[bytes, str]:
         client = SPARQLWrapper(self.endpoint)
         client.setMethod(POST)
         client.setRequestMethod(URLENCODED)
         client.setOnlyConneg(True)
-        client.addCustomHttpHeader("Accept", ACCEPT)
+        client.addCustomHttpHeader("Accept", accept)
         client.setTimeout(self.timeout)
         client.setQuery(query)
+        # SPARQLWrapper guesses the form from the text, comments included, and sends a query whose comment
+        # says "add" or "insert" as an update (which the store refuses): the guard has already read the form
+        client.queryType = form_of(query) or client.queryType
         for graph in default_graphs:
             client.addDefaultGraph(graph)
         for graph in named_graphs:
@@ -78,20 +90,28 @@ class RemoteEngine:
             raise EngineBusy(f"all {self.concurrency} connections to the store stayed busy for {self.timeout:g} s; try again later")
         try:
             query = bound_query(job)  # the store has no initial bindings: the same values as a VALUES block
-            dataset = job.default_graphs is not None or job.named_graphs is not None
-            body, content_type = self._request(
-                query, job.default_graphs or () if dataset else (), job.named_graphs or () if dataset else ()
-            )
+            form = form_of(query)
+            accept = GRAPH if form in ("CONSTRUCT", "DESCRIBE") else SOLUTIONS
+            body, content_type = self._request(query, *self.dataset(job), accept=accept)
         finally:
             self._slots.release()
         media = content_type.split(";")[0].strip().lower()
-        if media == "application/sparql-results+json":
-            result = parse_query_results(body, format=QueryResultsFormat.JSON)
-        elif media in ("application/n-triples", "text/plain"):
-            result = (quad.triple for quad in parse(body, format=RdfFormat.N_TRIPLES))
+        if media != accept and not (accept == GRAPH and media == "text/plain"):
+            raise StoreUnavailable(f"the SPARQL store at {self.endpoint} answered {media or 'no content type'} to a "
+                                   f"{form} query, not {accept}")
+        if accept == SOLUTIONS:
+            result = _ask_as_boolean(parse_query_results(body, format=QueryResultsFormat.JSON), form)
         else:
-            raise StoreUnavailable(f"the SPARQL store at {self.endpoint} answered {media or 'no content type'}, not {ACCEPT}")
+            result = (quad.triple for quad in parse(body, format=RdfFormat.N_TRIPLES))
         return to_answer(result, job, self.prefixes)
+
+    def dataset(self, job: Job) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The ``default-graph-uri`` and ``named-graph-uri`` values sent with ``job``."""
+        if job.default_graphs is not None or job.named_graphs is not None:  # the client's, from the protocol
+            return tuple(job.default_graphs or ()), tuple(job.named_graphs or ())
+        if not job.union_default:  # the query's own FROM / FROM NAMED
+            return (), ()
+        return self.graphs, self.graphs
 
     def stream(self, job: Job) -> Answer:
         return self.run(job)
@@ -99,13 +119,32 @@ class RemoteEngine:
     def peek(self, job: Job) -> None:
         return None  # every answer comes from the store  # the store's answer is read whole before it is checked and re-serialized
 
-    def named_graphs(self) -> list[str]:
-        """The named graphs the store holds."""
-        body, _ = self._request("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
-        return sorted(row["g"].value for row in parse_query_results(body, format=QueryResultsFormat.JSON))
+    def held_graphs(self) -> list[str]:
+        """Which of the build's graphs the store holds (a triple or more each). One query asking for these
+        graphs by name: cheap on any store, and blind to graphs of the store's own."""
+        values = " ".join(f"<{g}>" for g in self.graphs)
+        body, _ = self._request(f"SELECT ?g WHERE {{ VALUES ?g {{ {values} }} FILTER EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} }} }}")
+        rows = parse_query_results(body, format=QueryResultsFormat.JSON)
+        return sorted(row["g"].value for row in rows if row["g"] is not None)
 
     def close(self) -> None:
         pass
+
+
+ASK_COLUMN = "__ASK_RETVAL"
+
+
+def _ask_as_boolean(result, form: str | None):
+    """Virtuoso 7 answers an ASK query as a SELECT of one row, ``?__ASK_RETVAL`` 1 or 0, in every result
+    format: for an ASK, that is the boolean it means (every other answer is left as it is)."""
+    if not isinstance(result, QuerySolutions) or [v.value for v in result.variables] != [ASK_COLUMN]:
+        return result
+    if form != "ASK":
+        return result
+    values = [row[ASK_COLUMN] for row in result]
+    true = bool(values) and values[0] is not None and values[0].value not in ("0", "false")
+    return parse_query_results(b'{"head": {}, "boolean": %s}' % (b"true" if true else b"false"),
+                               format=QueryResultsFormat.JSON)
 
 
 def _store_message(err: Exception) -> str:

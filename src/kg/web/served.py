@@ -63,19 +63,24 @@ def proxied_app():
 
 
 def remote_engine(url: str, settings: Settings, build: BuildInfo):
-    """The remote store as the engine (behind the result cache unless KG_CACHE_ENTRIES=0), and its graphs;
-    StoreError when it cannot be reached or holds none of the build's graphs."""
-    from ..iris import Iris, prefixes
+    """The remote store as the engine (behind the result cache unless KG_CACHE_ENTRIES=0), and the build's
+    graphs, which every query is answered over; StoreError when the store cannot be reached or lacks one of
+    them. Graphs of the store's own (Virtuoso's system graphs, other datasets) are neither queried nor named."""
+    from ..iris import GRAPHS, Iris, prefixes
     from ..sparql.cache import cached
     from ..sparql.remote import RemoteEngine
     from ..sparql.workers import EngineError
 
-    remote = RemoteEngine(url, version=build.version, timeout=settings.query_timeout,
-                          prefixes=prefixes(Iris(build.base_iri)), concurrency=settings.workers)
+    iris = Iris(build.base_iri)
+    graphs = [str(iris.graph(g)) for g in GRAPHS]
+    remote = RemoteEngine(url, version=build.version, timeout=settings.query_timeout, prefixes=prefixes(iris),
+                          graphs=graphs, concurrency=settings.workers)
     try:
-        graphs = remote.named_graphs()
+        held = set(remote.held_graphs())
     except EngineError as err:
         raise StoreError(f"--store {url}: {err}") from None
-    if not graphs:
-        raise StoreError(f"--store {url} holds no named graph: run `kg publish --to <its graph store URL>` first")
+    missing = [g for g in graphs if g not in held]
+    if missing:
+        raise StoreError(f"--store {url} lacks the build's graph{'s' if len(missing) > 1 else ''} "
+                         f"{', '.join(f'<{g}>' for g in missing)}: run `kg publish --to <its graph store URL>` first")
     return cached(remote, settings), graphs
