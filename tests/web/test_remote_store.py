@@ -19,6 +19,7 @@ from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
 from stores import STORE_LIMIT, start_oxigraph, start_virtuoso
 
 from kg import catalog
+from kg.cli import main
 from kg.iris import GRAPHS, Iris
 from kg.publish import publish
 from kg.sparql.remote import RemoteEngine
@@ -152,11 +153,14 @@ def test_ask_is_a_boolean(front):
         assert r.status_code == 200 and r.json() == {"head": {}, "boolean": expected}
 
 
-def test_a_store_without_the_build_is_refused(settings, tmp_path):
+def test_a_store_without_the_build_is_refused(settings, tmp_path, monkeypatch, capsys):
     empty = start_oxigraph(tmp_path)
     try:
         with pytest.raises(StoreError, match=r"lacks the build's graphs <.*assertions>.*run `kg publish"):
             remote_engine(empty.query, settings, read_build(settings.dist_dir))
+        monkeypatch.setenv("KG_DIST", str(settings.dist_dir))
+        assert main(["serve", "--store", empty.query, "--port", str(free_port())]) == 2  # before it listens
+        assert "lacks the build's graphs" in capsys.readouterr().err
     finally:
         empty.stop()
 
