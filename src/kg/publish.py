@@ -8,20 +8,20 @@ two PUTs a reader can see some graphs new and some old. Graphs the store holds t
 has are left alone.
 
 A store that wants a login (Virtuoso's ``/sparql-graph-crud-auth``, GraphDB or Fuseki with security on)
-gets ``user`` and ``password`` by HTTP Basic or Digest authentication, whichever it asks for. Each graph
-is then sent from memory rather than streamed from its file, so that it can be sent again in answer to the
-store's challenge.
+gets ``user`` and ``password`` by HTTP Basic or Digest authentication, whichever it asks for, and gets it
+before the first upload: an unauthenticated ``HEAD`` asks which scheme, then Basic goes with every request,
+and Digest answers the store's challenge once, on a second ``HEAD``, and then with every upload. Uploading a
+graph first and logging in on the store's refusal does not work: Virtuoso answers 401 as soon as the
+headers are in and drops the connection while a body of more than a few megabytes is still being sent.
 """
 
 from __future__ import annotations
 
 import tempfile
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from pyoxigraph import NamedNode, RdfFormat, parse, serialize
 
 from .store import BuildInfo
@@ -66,47 +66,48 @@ def split_graphs(dataset: Path, folder: Path, chunk: int = 10_000) -> dict[str, 
     return {graph: (paths[graph], counts[graph]) for graph in sorted(paths)}
 
 
-def opener(store: str, user: str | None, password: str | None) -> urllib.request.OpenerDirector:
-    """A URL opener that answers ``store``'s Basic or Digest challenge with ``user`` and ``password``."""
+def login(store: str, user: str | None, password: str | None, timeout: float) -> httpx.Auth | None:
+    """How to log in to ``store`` as ``user``, settled (and the password tried) before anything is uploaded:
+    see the module docstring. PublishError when the store refuses the login."""
     if user is None:
-        return urllib.request.build_opener()
-    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-    passwords.add_password(None, store, user, password or "")
-    return urllib.request.build_opener(
-        urllib.request.HTTPBasicAuthHandler(passwords), urllib.request.HTTPDigestAuthHandler(passwords)
-    )
+        return None
+    try:
+        asked = httpx.head(store, timeout=timeout).headers.get_list("www-authenticate")
+        digest = any(h.lower().startswith("digest ") for h in asked)
+        auth = httpx.DigestAuth(user, password or "") if digest else httpx.BasicAuth(user, password or "")
+        tried = httpx.head(store, auth=auth, timeout=timeout)  # Digest: answers the challenge, reused after
+    except httpx.HTTPError as err:
+        raise PublishError(f"{store} could not be reached to log in: {err}") from None
+    if tried.status_code == 401:
+        raise PublishError(f"{store} refused the login of {user} ({'Digest' if digest else 'Basic'}): "
+                           "the user or password is wrong")
+    return auth
 
 
-def put_graph(store: str, graph: str, path: Path, timeout: float,
-              client: urllib.request.OpenerDirector | None = None, *, resend: bool = False) -> int:
-    """PUT one graph's N-Triples file; ``resend``: read it into memory, for a store that challenges first."""
-    url = store + ("&" if "?" in store else "?") + urllib.parse.urlencode({"graph": graph})
-    client = client or urllib.request.build_opener()
-    with open(path, "rb") as f:
-        request = urllib.request.Request(
-            url, data=f.read() if resend else f, method="PUT",
-            headers={"Content-Type": "application/n-triples", "Content-Length": str(path.stat().st_size)},
-        )
-        try:
-            with client.open(request, timeout=timeout) as response:
-                return response.status
-        except urllib.error.HTTPError as err:
-            said = err.read()[:500].decode(errors="replace").strip()
-            hint = " (the user or password is wrong)" if err.code == 401 and resend else (
-                " (the store wants a login: --user, with the password in KG_PUBLISH_PASSWORD)" if err.code == 401 else "")
-            raise PublishError(f"{store} answered {err.code} to PUT of <{graph}>{hint}: {said}") from None
-        except OSError as err:
-            raise PublishError(f"{store} could not be reached for PUT of <{graph}>: {err}") from None
+def put_graph(client: httpx.Client, store: str, graph: str, path: Path) -> int:
+    """PUT one graph's N-Triples file: streamed from the file, or, when logged in, from memory, so that the
+    login can send it again if the store asks anew midway (a Digest nonce gone stale)."""
+    headers = {"Content-Type": "application/n-triples", "Content-Length": str(path.stat().st_size)}
+    try:
+        with open(path, "rb") as f:
+            response = client.put(store, params={"graph": graph}, headers=headers,
+                                  content=f.read() if client.auth is not None else f)
+    except httpx.HTTPError as err:
+        raise PublishError(f"{store} could not be reached for PUT of <{graph}>: {err}") from None
+    if response.status_code >= 400:
+        hint = " (the store wants a login: --user, with the password in KG_PUBLISH_PASSWORD)" if (
+            response.status_code == 401 and client.auth is None) else ""
+        raise PublishError(f"{store} answered {response.status_code} to PUT of <{graph}>{hint}: {response.text[:500].strip()}")
+    return response.status_code
 
 
 def publish(build: BuildInfo, store: str, timeout: float = 600.0, *, user: str | None = None,
             password: str | None = None) -> list[Published]:
     """PUT every named graph of the build to the Graph Store Protocol endpoint ``store``, logging in as
     ``user`` with ``password`` when given."""
-    client = opener(store, user, password)
     done = []
-    with tempfile.TemporaryDirectory(prefix="kg-publish-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="kg-publish-") as tmp, \
+            httpx.Client(auth=login(store, user, password, timeout), timeout=timeout) as client:
         for graph, (path, triples) in split_graphs(build.path("dataset.nq"), Path(tmp)).items():
-            status = put_graph(store, graph, path, timeout, client, resend=user is not None)
-            done.append(Published(graph, triples, status))
+            done.append(Published(graph, triples, put_graph(client, store, graph, path)))
     return done
