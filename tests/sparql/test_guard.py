@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from kg.sparql.guard import QueryRefused, QueryTooLarge, guard, tokens
+from kg.sparql.guard import QueryRefused, QueryTooLarge, form_of, guard, tokens
 
 BASE = "https://kg.example.org/"
 OWN = frozenset({BASE + "graph/assertions", BASE + "graph/editorial", BASE + "graph/metadata"})
@@ -140,3 +140,14 @@ def test_token_positions_are_line_and_column_of_their_offset():
     for tok in found:
         before = query[:tok.start]
         assert (tok.line, tok.column) == (before.count("\n") + 1, tok.start - (before.rfind("\n") + 1) + 1)
+
+
+@pytest.mark.parametrize("text,form", [
+    ("# do the provinces add up?\nPREFIX ex: <http://example.org/insert#>\nSELECT * WHERE { ?s ?p ?o }", "SELECT"),
+    ("BASE <http://example.org/>\n# insert nothing\nASK { ?s ?p 'DELETE' }", "ASK"),
+    ("CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT"),
+    ("describe <http://example.org/x>", "DESCRIBE"),
+    ("SELECT * WHERE " + "{ " * 100 + "?s ?p ?o" + " }" * 100, "SELECT"),  # nesting is the guard's to limit
+])
+def test_form_of_a_guarded_query_ignores_comments_strings_and_iris(text, form):
+    assert form_of(text) == form

@@ -16,6 +16,7 @@ happen before evaluation, and whether the query declares its own dataset.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urljoin
@@ -257,9 +258,10 @@ def _scan(toks: list[Token], base: str, allowed_graphs: frozenset[str]) -> _Scan
     return scan
 
 
-def form_of(text: str, max_nesting: int = 64) -> str | None:
-    """The form of an already guarded query (SELECT, ASK, CONSTRUCT or DESCRIBE): its first form keyword."""
-    for tok in tokens(text, max_nesting):
+def form_of(text: str) -> str | None:
+    """The form of an already guarded query (SELECT, ASK, CONSTRUCT or DESCRIBE): its first form keyword.
+    (Its nesting was checked against the configured limit by the guard: none is applied again here.)"""
+    for tok in tokens(text, sys.maxsize):
         if tok.kind == "word" and tok.text.upper() in FORMS:
             return tok.text.upper()
     return None

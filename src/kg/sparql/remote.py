@@ -54,7 +54,8 @@ class RemoteEngine:
         self.concurrency = concurrency
         self._slots = threading.BoundedSemaphore(concurrency)
 
-    def _request(self, query: str, default_graphs=(), named_graphs=(), accept: str = SOLUTIONS) -> tuple[bytes, str]:
+    def _request(self, query: str, default_graphs=(), named_graphs=(), accept: str = SOLUTIONS,
+                 form: str = "SELECT") -> tuple[bytes, str]:
         client = SPARQLWrapper(self.endpoint)
         client.setMethod(POST)
         client.setRequestMethod(URLENCODED)
@@ -63,8 +64,8 @@ class RemoteEngine:
         client.setTimeout(self.timeout)
         client.setQuery(query)
         # SPARQLWrapper guesses the form from the text, comments included, and sends a query whose comment
-        # says "add" or "insert" as an update (which the store refuses): the guard has already read the form
-        client.queryType = form_of(query) or client.queryType
+        # says "add" or "insert" as an update (which the store refuses): it is told the form the guard read
+        client.queryType = form
         for graph in default_graphs:
             client.addDefaultGraph(graph)
         for graph in named_graphs:
@@ -92,7 +93,7 @@ class RemoteEngine:
             query = bound_query(job)  # the store has no initial bindings: the same values as a VALUES block
             form = form_of(query)
             accept = GRAPH if form in ("CONSTRUCT", "DESCRIBE") else SOLUTIONS
-            body, content_type = self._request(query, *self.dataset(job), accept=accept)
+            body, content_type = self._request(query, *self.dataset(job), accept=accept, form=form or "SELECT")
         finally:
             self._slots.release()
         media = content_type.split(";")[0].strip().lower()
