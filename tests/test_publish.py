@@ -97,6 +97,33 @@ def test_a_wrong_password_is_401_saying_so(tmp_path):
         store.stop()
 
 
+def test_a_store_that_never_answers_is_named_with_the_graph_and_the_wait(tmp_path):
+    """A store that takes the upload and then says nothing (Virtuoso with a graph too large for it)."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held = []
+
+    def swallow():
+        conn, _ = listener.accept()
+        held.append(conn)
+        while conn.recv(65536):
+            pass
+
+    threading.Thread(target=swallow, daemon=True).start()
+    try:
+        with pytest.raises(PublishError, match=r"did not answer the PUT of <http://example.org/graph/a> \(\d+ bytes\) within 0.5 s"):
+            publish(read_build(write_build(tmp_path / "v8", "v8", {"a": 3})),
+                    f"http://127.0.0.1:{listener.getsockname()[1]}/store", timeout=0.5)
+    finally:
+        listener.close()
+        for conn in held:
+            conn.close()
+
+
 def test_user_without_password_is_refused_before_anything_is_sent(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KG_DIST", str(write_build(tmp_path / "dist", "v7", {"c": 1})))
     monkeypatch.delenv("KG_PUBLISH_PASSWORD", raising=False)

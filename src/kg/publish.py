@@ -92,6 +92,9 @@ def put_graph(client: httpx.Client, store: str, graph: str, path: Path) -> int:
         with open(path, "rb") as f:
             response = client.put(store, params={"graph": graph}, headers=headers,
                                   content=f.read() if client.auth is not None else f)
+    except httpx.TimeoutException:
+        raise PublishError(f"{store} did not answer the PUT of <{graph}> ({path.stat().st_size:,} bytes) within "
+                           f"{client.timeout.read:g} s") from None
     except httpx.HTTPError as err:
         raise PublishError(f"{store} could not be reached for PUT of <{graph}>: {err}") from None
     if response.status_code >= 400:
