@@ -124,6 +124,15 @@ def test_a_store_that_never_answers_is_named_with_the_graph_and_the_wait(tmp_pat
             conn.close()
 
 
+@pytest.mark.parametrize("url,said", [("notaurl", "is not the http(s) URL"), ("ftp://x/store", "is not the http(s) URL"),
+                                      ("http://[::1/store", "is not a URL")])
+def test_a_malformed_store_url_exits_2_saying_so(url, said, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KG_DIST", str(write_build(tmp_path / "dist", "v9", {"c": 1})))
+    assert main(["publish", "--to", url]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err
+
+
 def test_user_without_password_is_refused_before_anything_is_sent(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KG_DIST", str(write_build(tmp_path / "dist", "v7", {"c": 1})))
     monkeypatch.delenv("KG_PUBLISH_PASSWORD", raising=False)

@@ -98,8 +98,10 @@ def put_graph(client: httpx.Client, store: str, graph: str, path: Path) -> int:
     except httpx.HTTPError as err:
         raise PublishError(f"{store} could not be reached for PUT of <{graph}>: {err}") from None
     if response.status_code >= 400:
-        hint = " (the store wants a login: --user, with the password in KG_PUBLISH_PASSWORD)" if (
-            response.status_code == 401 and client.auth is None) else ""
+        hint = ""
+        if response.status_code == 401:
+            hint = (" (the store refused the login for this request)" if client.auth is not None
+                    else " (the store wants a login: --user, with the password in KG_PUBLISH_PASSWORD)")
         raise PublishError(f"{store} answered {response.status_code} to PUT of <{graph}>{hint}: {response.text[:500].strip()}")
     return response.status_code
 
@@ -108,6 +110,12 @@ def publish(build: BuildInfo, store: str, timeout: float = 600.0, *, user: str |
             password: str | None = None) -> list[Published]:
     """PUT every named graph of the build to the Graph Store Protocol endpoint ``store``, logging in as
     ``user`` with ``password`` when given."""
+    try:
+        url = httpx.URL(store)
+    except httpx.InvalidURL as err:
+        raise PublishError(f"{store!r} is not a URL: {err}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise PublishError(f"{store!r} is not the http(s) URL of a Graph Store Protocol endpoint")
     done = []
     with tempfile.TemporaryDirectory(prefix="kg-publish-") as tmp, \
             httpx.Client(auth=login(store, user, password, timeout), timeout=timeout) as client:

@@ -165,6 +165,15 @@ def test_a_store_without_the_build_is_refused(settings, tmp_path, monkeypatch, c
         empty.stop()
 
 
+@pytest.mark.parametrize("url,said", [("notaurl", "is not the http(s) URL"), ("ftp://x/query", "is not the http(s) URL"),
+                                      ("http://[::1/query", "is not a URL"), ("http://h:port/query", "is not a URL")])
+def test_a_malformed_store_url_exits_2_saying_so(url, said, settings, monkeypatch, capsys):
+    monkeypatch.setenv("KG_DIST", str(settings.dist_dir))
+    assert main(["serve", "--store", url, "--port", str(free_port())]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err
+
+
 def solutions(body: bytes):
     result = parse_query_results(body, format=QueryResultsFormat.JSON)
     if isinstance(result, QueryBoolean):
