@@ -87,3 +87,13 @@ def test_http_server(monkeypatch):
     monkeypatch.setenv("KG_HTTP_SERVER", "hypercorn")
     with pytest.raises(ConfigError, match="KG_HTTP_SERVER='hypercorn' is not one of granian, uvicorn"):
         Settings.from_env()
+
+
+def test_store_dataset(monkeypatch):
+    monkeypatch.delenv("KG_STORE_DATASET", raising=False)
+    assert Settings.from_env().store_dataset == "named"
+    monkeypatch.setenv("KG_STORE_DATASET", " UNION")
+    assert Settings.from_env().store_dataset == "union"
+    monkeypatch.setenv("KG_STORE_DATASET", "all")
+    with pytest.raises(ConfigError, match="KG_STORE_DATASET='all' is not one of named, union"):
+        Settings.from_env()

@@ -55,12 +55,20 @@ HTTP_SERVERS = ("granian", "uvicorn")
 GRANIAN_TARGET_BYTES = 65_534  # granian's longest request target (Rust's `http` crate); a longer one gets 414
 
 
+STORE_DATASETS = ("named", "union")
+
+
+def choice_setting(name: str, raw: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` as given (case and surrounding spaces aside); ConfigError naming them otherwise."""
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name}={raw!r} is not one of {', '.join(choices)}")
+    return value
+
+
 def http_server_setting(name: str, raw: str) -> str:
     """The HTTP server of ``kg serve`` as given (KG_HTTP_SERVER, --http-server): granian or uvicorn."""
-    value = raw.strip().lower()
-    if value not in HTTP_SERVERS:
-        raise ConfigError(f"{name}={raw!r} is not one of {', '.join(HTTP_SERVERS)}")
-    return value
+    return choice_setting(name, raw, HTTP_SERVERS)
 
 
 def _float(name: str, default: float, minimum: float) -> float:
@@ -114,6 +122,9 @@ class Settings:
     workers: int = 2  # query worker processes (of each front-end process)
     processes: int | None = None  # front-end processes of `kg serve` (KG_PROCESSES); None: auto
     http_server: str = "granian"  # what speaks HTTP for `kg serve` (KG_HTTP_SERVER): granian or uvicorn
+    # `kg serve --store`: "named" sends the build's graphs as the dataset of every query that names none;
+    # "union" sends none, for a store whose default graph is already the union of exactly these graphs
+    store_dataset: str = "named"
     store_dir: Path | None = None  # where the on-disk query store is kept (default ~/.cache/kg/stores)
     memory_store_triples: int = 200_000  # builds up to this size are held in memory by each query worker
     worker_memory_mb: int = 4096  # address space per query worker; a query needing more stops it (HTTP 503)
@@ -158,6 +169,7 @@ class Settings:
             workers=_int("KG_WORKERS", 2),
             processes=processes_setting("KG_PROCESSES", os.environ.get("KG_PROCESSES") or "auto"),
             http_server=http_server_setting("KG_HTTP_SERVER", os.environ.get("KG_HTTP_SERVER") or "granian"),
+            store_dataset=choice_setting("KG_STORE_DATASET", os.environ.get("KG_STORE_DATASET") or "named", STORE_DATASETS),
             store_dir=Path(os.environ["KG_STORE_DIR"]).resolve() if os.environ.get("KG_STORE_DIR") else None,
             memory_store_triples=_int("KG_MEMORY_STORE_TRIPLES", 200_000, 0),
             worker_memory_mb=_int("KG_WORKER_MEMORY_MB", 4096, 512),

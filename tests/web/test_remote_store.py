@@ -147,6 +147,31 @@ def test_only_the_builds_graphs_are_named(front, store, settings):
     assert r.status_code == 400 and "virtrdf" in r.text
 
 
+def test_union_sends_no_dataset_and_named_sends_the_builds_graphs(settings):
+    build = read_build(settings.dist_dir)
+    job = Job("SELECT * WHERE { ?s ?p ?o }", "json")
+    graphs = [str(Iris(build.base_iri).graph(g)) for g in GRAPHS]
+    engine = RemoteEngine("http://127.0.0.1:9/q", version="v", timeout=1, prefixes={}, graphs=graphs)
+    assert engine.dataset(job) == (tuple(graphs), tuple(graphs))
+    assert engine.dataset(replace(job, union_default=False)) == ((), ())  # the query's own FROM
+    assert engine.dataset(replace(job, default_graphs=(graphs[0],), named_graphs=())) == ((graphs[0],), ())
+    union = RemoteEngine("http://127.0.0.1:9/q", version="v", timeout=1, prefixes={}, graphs=graphs, name_dataset=False)
+    assert union.dataset(job) == ((), ())
+    assert union.dataset(replace(job, default_graphs=(graphs[0],), named_graphs=())) == ((graphs[0],), ())
+
+
+def test_union_over_a_store_whose_default_graph_is_the_union(settings, tmp_path):
+    build = read_build(settings.dist_dir)
+    union = start_oxigraph(tmp_path, "--union-default-graph")
+    try:
+        publish(build, union.graph_store)
+        engine, _ = remote_engine(union.query, replace(settings, store_dataset="union", cache_entries=0), build)
+        answer = engine.run(Job("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "json"))
+        assert solutions(answer.body) == [(("n", f'"{build.triples}"^^<http://www.w3.org/2001/XMLSchema#integer>'),)]
+    finally:
+        union.stop()
+
+
 def test_ask_is_a_boolean(front):
     for query, expected in (("ASK { ?s a ?class }", True), ("ASK { ?s a <urn:kg:nothing> }", False)):
         r = httpx.get(front + "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"})

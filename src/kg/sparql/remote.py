@@ -8,8 +8,8 @@ leaves (no SERVICE, no update, no foreign graphs), every request has the wall-cl
 timeout, at most ``concurrency`` queries are in flight to the store, and rows over the cap are dropped.
 What the front end cannot do is stop a query inside the store: set the store's own timeout too.
 
-The dataset is always named, so that the store needs no setting of its own and answers over the build's
-graphs only: the client's ``default-graph-uri``/``named-graph-uri`` when it gives them, nothing when the
+The dataset is named (unless ``KG_STORE_DATASET=union``), so that the store needs no setting of its own
+and answers over the build's graphs only: the client's ``default-graph-uri``/``named-graph-uri`` when it gives them, nothing when the
 query has its own ``FROM``/``FROM NAMED``, and otherwise the build's graphs, each as a default graph (their
 merge is the default graph, as the embedded store's union) and as a named graph. A store's default graph
 without a dataset is not the same everywhere: Virtuoso's holds its own system graphs too (``virtrdf:`` and
@@ -45,9 +45,10 @@ class RemoteEngine:
     """``Engine`` over a SPARQL 1.1 query endpoint."""
 
     def __init__(self, endpoint: str, *, version: str, timeout: float, prefixes: dict[str, str], graphs: list[str],
-                 concurrency: int = 2):
+                 concurrency: int = 2, name_dataset: bool = True):
         self.endpoint = endpoint
         self.graphs = tuple(graphs)  # the build's: the dataset of a query that names none
+        self.name_dataset = name_dataset  # False (KG_STORE_DATASET=union): the store's default graph is their union
         self.version = version
         self.timeout = timeout
         self.prefixes = prefixes
@@ -110,7 +111,7 @@ class RemoteEngine:
         """The ``default-graph-uri`` and ``named-graph-uri`` values sent with ``job``."""
         if job.default_graphs is not None or job.named_graphs is not None:  # the client's, from the protocol
             return tuple(job.default_graphs or ()), tuple(job.named_graphs or ())
-        if not job.union_default:  # the query's own FROM / FROM NAMED
+        if not job.union_default or not self.name_dataset:  # the query's own FROM / FROM NAMED, or the store's
             return (), ()
         return self.graphs, self.graphs
 

@@ -82,7 +82,7 @@ def remote_engine(url: str, settings: Settings, build: BuildInfo):
     iris = Iris(build.base_iri)
     graphs = [str(iris.graph(g)) for g in GRAPHS]
     remote = RemoteEngine(url, version=build.version, timeout=settings.query_timeout, prefixes=prefixes(iris),
-                          graphs=graphs, concurrency=settings.workers)
+                          graphs=graphs, concurrency=settings.workers, name_dataset=settings.store_dataset == "named")
     try:
         held = set(remote.held_graphs())
     except EngineError as err:
