@@ -117,7 +117,10 @@ def start_virtuoso(folder: Path) -> Store:
     Graph Store Protocol at /sparql-graph-crud-auth (HTTP Digest, the new database's user dba, password dba)."""
     if VIRTUOSO is None:
         missing("Virtuoso (virtuoso-t)", "apt-get install virtuoso-opensource-7-bin")
-    http_port, sql_port = free_port(), free_port()
+    http_port = free_port()
+    sql_port = free_port()
+    while sql_port == http_port:  # two free ports, not the same one twice
+        sql_port = free_port()
     ini = folder / "virtuoso.ini"
     ini.write_text(VIRTUOSO_INI.format(dir=folder, sql_port=sql_port, http_port=http_port, limit=STORE_LIMIT), encoding="utf-8")
     process = subprocess.Popen([VIRTUOSO, "+configfile", str(ini), "+foreground"], cwd=folder,
