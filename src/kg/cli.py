@@ -89,7 +89,9 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     origin = settings.public_url or f"http://{args.host}:{args.port}"
     held = "each holding it in memory" if held_in_memory(build, settings) else "over the on-disk store"
-    where = f"the store at {args.store}" if args.store else f"{settings.workers} query workers {held}"
+    dataset = ("the build's graphs named in every query" if settings.store_dataset == "named"
+               else "its default graph taken as the build's, KG_STORE_DATASET=union")
+    where = f"the store at {args.store} ({dataset})" if args.store else f"{settings.workers} query workers {held}"
     if not args.store and settings.inline_rows:
         where += f" and lookups of up to {settings.inline_rows} solutions answered in process (KG_INLINE_ROWS)"
     each = f"{processes} front-end processes, each with " if processes > 1 else ""
