@@ -11,7 +11,7 @@ import pytest
 from stores import Store, start_oxigraph, start_virtuoso
 
 from kg.cli import main
-from kg.publish import PublishError, publish
+from kg.publish import PublishError, graph_url, publish
 from kg.store import read_build
 
 G = "http://example.org/graph/"
@@ -131,6 +131,12 @@ def test_a_malformed_store_url_exits_2_saying_so(url, said, tmp_path, monkeypatc
     assert main(["publish", "--to", url]) == 2
     err = capsys.readouterr().err
     assert said in err and "Traceback" not in err
+
+
+def test_the_graph_joins_the_stores_own_query_parameters():
+    url = graph_url("http://h:7200/rdf-graphs/service?repository=kg&x=a%20b", "https://kg.example.org/graph/a b")
+    assert url.params.get_list("repository") == ["kg"] and url.params["x"] == "a b"
+    assert url.params["graph"] == "https://kg.example.org/graph/a b"
 
 
 def test_user_without_password_is_refused_before_anything_is_sent(tmp_path, monkeypatch, capsys):

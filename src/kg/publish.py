@@ -84,13 +84,19 @@ def login(store: str, user: str | None, password: str | None, timeout: float) ->
     return auth
 
 
+def graph_url(store: str, graph: str) -> httpx.URL:
+    """``store?graph=<IRI>``, keeping any query parameters the store's URL has (httpx's ``params=`` would
+    replace them)."""
+    return httpx.URL(store).copy_merge_params({"graph": graph})
+
+
 def put_graph(client: httpx.Client, store: str, graph: str, path: Path) -> int:
     """PUT one graph's N-Triples file: streamed from the file, or, when logged in, from memory, so that the
     login can send it again if the store asks anew midway (a Digest nonce gone stale)."""
     headers = {"Content-Type": "application/n-triples", "Content-Length": str(path.stat().st_size)}
     try:
         with open(path, "rb") as f:
-            response = client.put(store, params={"graph": graph}, headers=headers,
+            response = client.put(graph_url(store, graph), headers=headers,
                                   content=f.read() if client.auth is not None else f)
     except httpx.TimeoutException:
         raise PublishError(f"{store} did not answer the PUT of <{graph}> ({path.stat().st_size:,} bytes) within "
