@@ -71,6 +71,18 @@ def http_server_setting(name: str, raw: str) -> str:
     return choice_setting(name, raw, HTTP_SERVERS)
 
 
+def http_url_problem(url: str, what: str) -> str | None:
+    """Why ``url`` is not the http(s) URL of ``what`` (a store's endpoint), or None when it is one."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a malformed port raises here
+    except ValueError as err:
+        return f"is not a URL: {err}"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"is not the http(s) URL of {what}"
+    return None
+
+
 def _float(name: str, default: float, minimum: float) -> float:
     raw = os.environ.get(name)
     if raw is None or raw == "":

@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 from pyoxigraph import NamedNode, RdfFormat, parse, serialize
 
+from .config import http_url_problem
 from .store import BuildInfo
 
 
@@ -93,13 +94,14 @@ def graph_url(store: str, graph: str) -> httpx.URL:
 def put_graph(client: httpx.Client, store: str, graph: str, path: Path) -> int:
     """PUT one graph's N-Triples file: streamed from the file, or, when logged in, from memory, so that the
     login can send it again if the store asks anew midway (a Digest nonce gone stale)."""
-    headers = {"Content-Type": "application/n-triples", "Content-Length": str(path.stat().st_size)}
+    size = path.stat().st_size
+    headers = {"Content-Type": "application/n-triples", "Content-Length": str(size)}
     try:
         with open(path, "rb") as f:
             response = client.put(graph_url(store, graph), headers=headers,
                                   content=f.read() if client.auth is not None else f)
     except httpx.TimeoutException:
-        raise PublishError(f"{store} did not answer the PUT of <{graph}> ({path.stat().st_size:,} bytes) within "
+        raise PublishError(f"{store} did not answer the PUT of <{graph}> ({size:,} bytes) within "
                            f"{client.timeout.read:g} s") from None
     except httpx.HTTPError as err:
         raise PublishError(f"{store} could not be reached for PUT of <{graph}>: {err}") from None
@@ -116,12 +118,9 @@ def publish(build: BuildInfo, store: str, timeout: float = 600.0, *, user: str |
             password: str | None = None) -> list[Published]:
     """PUT every named graph of the build to the Graph Store Protocol endpoint ``store``, logging in as
     ``user`` with ``password`` when given."""
-    try:
-        url = httpx.URL(store)
-    except httpx.InvalidURL as err:
-        raise PublishError(f"{store!r} is not a URL: {err}") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise PublishError(f"{store!r} is not the http(s) URL of a Graph Store Protocol endpoint")
+    problem = http_url_problem(store, "a Graph Store Protocol endpoint")
+    if problem:
+        raise PublishError(f"{store!r} {problem}")
     done = []
     with tempfile.TemporaryDirectory(prefix="kg-publish-") as tmp, \
             httpx.Client(auth=login(store, user, password, timeout), timeout=timeout) as client:

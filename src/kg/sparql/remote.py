@@ -9,9 +9,10 @@ timeout, at most ``concurrency`` queries are in flight to the store, and rows ov
 What the front end cannot do is stop a query inside the store: set the store's own timeout too.
 
 The dataset is named (unless ``KG_STORE_DATASET=union``), so that the store needs no setting of its own
-and answers over the build's graphs only: the client's ``default-graph-uri``/``named-graph-uri`` when it gives them, nothing when the
-query has its own ``FROM``/``FROM NAMED``, and otherwise the build's graphs, each as a default graph (their
-merge is the default graph, as the embedded store's union) and as a named graph. A store's default graph
+and answers over the build's graphs only: the client's ``default-graph-uri``/``named-graph-uri`` when it
+gives them, nothing when the query has its own ``FROM``/``FROM NAMED``, and otherwise the build's graphs,
+each as a default graph (their merge is the default graph, as the embedded store's union) and as a named
+graph. A store's default graph
 without a dataset is not the same everywhere: Virtuoso's holds its own system graphs too (``virtrdf:`` and
 others), Oxigraph's is empty unless started with ``--union-default-graph``.
 """

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import os
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
-from ..config import Settings
+from ..config import Settings, http_url_problem
 from ..store import BuildInfo, StoreError, prepare_serving, read_build
 from .client_counts import SharedCounts
 
@@ -72,13 +71,9 @@ def remote_engine(url: str, settings: Settings, build: BuildInfo):
     from ..sparql.remote import RemoteEngine
     from ..sparql.workers import EngineError
 
-    try:
-        parts = urlsplit(url)
-        _ = parts.port  # a malformed port raises here
-    except ValueError as err:
-        raise StoreError(f"--store {url!r} is not a URL: {err}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise StoreError(f"--store {url!r} is not the http(s) URL of a SPARQL query endpoint")
+    problem = http_url_problem(url, "a SPARQL query endpoint")
+    if problem:
+        raise StoreError(f"--store {url!r} {problem}")
     iris = Iris(build.base_iri)
     graphs = [str(iris.graph(g)) for g in GRAPHS]
     remote = RemoteEngine(url, version=build.version, timeout=settings.query_timeout, prefixes=prefixes(iris),
