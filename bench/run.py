@@ -189,6 +189,16 @@ def wait_ready(server: Server, deadline_s: float) -> float:
         time.sleep(0.05)
 
 
+def log_tail(log: Path, lines: int = 8) -> str:
+    """The last lines of a server's log, for the results of a run in which it died (the log itself goes with
+    the run's temporary folder)."""
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
 def spawn(name: str, argv: list[str], env: dict, port: int, path: str, work: Path) -> Server:
     log = work / f"{name}.log"
     process = subprocess.Popen(argv, env={**os.environ, **env}, stdout=open(log, "wb"), stderr=subprocess.STDOUT, cwd=ROOT)
@@ -232,8 +242,12 @@ def start_oxigraph(corpus: Path, work: Path) -> Server:
                        check=True, capture_output=True)
         facts["load_s"] = time.monotonic() - t
     port = free_port()
+    # No --timeout-s: with it, Oxigraph 0.5's server keeps one thread per query for the whole timeout (the
+    # same reported in OriginTrail/dkg#1757), and at 8,000 lookups/s at 10^6 it ran out of threads and died
+    # ("Resource temporarily unavailable (os error 11)", then a panic) in run 20261128T120819Z. Without it
+    # the peer pays nothing for a limit; the bench's own --answer-timeout still bounds every request.
     argv = [binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}",
-            "--union-default-graph", "--timeout-s", "30"]
+            "--union-default-graph"]
     server = spawn("oxigraph", argv, {}, port, "/query", work)
     facts["startup_s"] = wait_ready(server, 120)
     facts["disk_bytes"] = du(location)
@@ -368,10 +382,28 @@ def measure_size(label: str, corpus: Path, args, work: Path) -> dict:
                             accept = SELECT_JSON
                             if not paths:
                                 continue
-                        # a slow server gets time for a few rounds of its clients, within a cap
-                        probe = max(get(s.origin + p, accept)[1] for p in paths[:3])
-                        duration = min(max(args.duration, probe * conc * 3), args.max_duration)
-                        r = wrk(paths, s.origin, accept, conc, duration, work)
+                        try:
+                            # a slow server gets time for a few rounds of its clients, within a cap
+                            probe = max(get(s.origin + p, accept)[1] for p in paths[:3])
+                            duration = min(max(args.duration, probe * conc * 3), args.max_duration)
+                            r = wrk(paths, s.origin, accept, conc, duration, work)
+                            if s.process.poll() is not None:
+                                raise RuntimeError(f"{s.name} exited during the cell")
+                        except (OSError, RuntimeError):
+                            if s.process.poll() is None:
+                                raise
+                            # the server died under this cell (or before it): say so, start it again, go on
+                            died = {"server": s.name, "workload": workload, "concurrency": conc, "round": rnd,
+                                    "returncode": s.process.returncode, "log_tail": log_tail(s.log)}
+                            out.setdefault("died", []).append(died)
+                            print(f"  {label} r{rnd} c{conc} {workload:15} {s.name:16} DIED (exit {died['returncode']}); "
+                                  f"restarted", flush=True)
+                            i = servers.index(s)
+                            facts, peak = s.facts, s.peak_rss
+                            s.stop()
+                            servers[i] = restart[s.name]()
+                            servers[i].facts, servers[i].peak_rss = facts, max(peak, servers[i].peak_rss)
+                            continue
                         r.update(server=s.name, workload=workload, concurrency=conc, round=rnd)
                         out["cells"].append(r)
                         print(f"  {label} r{rnd} c{conc} {workload:15} {s.name:16} {r['rps']:9.1f}/s "
@@ -446,6 +478,10 @@ def markdown(run: dict) -> str:
             )
         for n, why in result.get("skipped", {}).items():
             lines.append(f"\n{n}: {why}")
+        for d in result.get("died", []):
+            lines.append(f"\n{d['server']} died during round {d['round']}, c={d['concurrency']}, {d['workload']} "
+                         f"(exit {d['returncode']}); started again, that cell left out. Its log ended: "
+                         + " / ".join(ln.strip() for ln in d["log_tail"].splitlines() if ln.strip())[-400:])
         for n, failed in result.get("failed", {}).items():
             lines.append(f"\n{n} left {len(failed)} catalog queries out of its (e) and catalog latencies (so its (e) "
                          f"is the easier part of the catalog): " + "; ".join(f"{q}: {why}" for q, why in failed.items()))
