@@ -486,7 +486,33 @@ def markdown(run: dict) -> str:
             lines.append(f"\n{n} left {len(failed)} catalog queries out of its (e) and catalog latencies (so its (e) "
                          f"is the easier part of the catalog): " + "; ".join(f"{q}: {why}" for q, why in failed.items()))
         lines.append("")
+    if len(run["sizes"]) > 1:
+        lines += growth(run)
     return "\n".join(lines) + "\n"
+
+
+def growth(run: dict) -> list[str]:
+    """One table of each server's costs at every size of the run, so a reader sees how they grow with the
+    data (the same numbers as the per-size cost tables, read across)."""
+    lines = ["### Cost growth", "",
+             "Each server at every size of this run (catalog latencies at one client: kg's from its caches, the "
+             "others' evaluated):", "",
+             "| server | corpus | triples | load s | start-up s | peak RSS MB | on disk MB | catalog median ms | slowest catalog query ms |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    names = list(dict.fromkeys(n for result in run["sizes"] for n in result["servers"]))
+    for n in names:
+        for result in run["sizes"]:
+            f = result["servers"].get(n)
+            if f is None:
+                continue
+            cat = result["catalog"].get(n, {})
+            load = f"{f['load_s']:.2f}" if "load_s" in f else "(shared)"
+            disk = f"{f['disk_bytes'] / 2**20:.1f}" if f.get("disk_bytes") is not None else "in memory"
+            cats = (f"{statistics.median(cat.values()) * 1000:.1f} | {max(cat.values()) * 1000:.1f} "
+                    f"({len(cat)} answered)") if cat else "– | –"
+            lines.append(f"| {n} | {result['corpus']} | {result['triples']:,} | {load} | {f['startup_s']:.2f} | "
+                         f"{f['peak_rss_bytes'] / 2**20:.0f} | {disk} | {cats} |")
+    return lines + [""]
 
 
 SIZES = {"report": None, "1e4": 10_000, "1e5": 100_000, "1e6": 1_000_000}
