@@ -244,8 +244,9 @@ def start_oxigraph(corpus: Path, work: Path) -> Server:
     port = free_port()
     # No --timeout-s: with it, Oxigraph 0.5's server keeps one thread per query for the whole timeout (the
     # same reported in OriginTrail/dkg#1757), and at 8,000 lookups/s at 10^6 it ran out of threads and died
-    # ("Resource temporarily unavailable (os error 11)", then a panic) in run 20261128T120819Z. Without it
-    # the peer pays nothing for a limit; the bench's own --answer-timeout still bounds every request.
+    # ("Resource temporarily unavailable (os error 11)", then a panic) in a run of 2026-11-28, which that
+    # lost (hence the record of a server that dies). Without it the peer pays nothing for a limit; the
+    # bench's own --answer-timeout still bounds every request of the catalog pass.
     argv = [binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}",
             "--union-default-graph"]
     server = spawn("oxigraph", argv, {}, port, "/query", work)
@@ -299,6 +300,16 @@ def catalog() -> dict[str, str]:
     return {p.stem: p.read_text(encoding="utf-8") for p in sorted((ROOT / "queries").glob("*.rq"))}
 
 
+def started_again(server: Server, restart: dict) -> Server:
+    """``server`` stopped and a new one of its kind started, keeping the first start's facts (load and
+    start-up times, on-disk size) and the highest peak memory of the two."""
+    facts, peak = server.facts, server.peak_rss
+    server.stop()
+    fresh = restart[server.name]()
+    fresh.facts, fresh.peak_rss = facts, max(peak, fresh.peak_rss)
+    return fresh
+
+
 def measure_size(label: str, corpus: Path, args, work: Path) -> dict:
     info = json.loads((corpus / "build.json").read_text())
     out: dict = {"corpus": label, "triples": info["triples"], "servers": {}, "cells": [], "catalog": {}}
@@ -346,10 +357,7 @@ def measure_size(label: str, corpus: Path, args, work: Path) -> dict:
                 except TimeoutError:
                     # a server that evaluates in its event loop stays blocked: start it again
                     out.setdefault("failed", {}).setdefault(s.name, {})[name] = f"no answer within {args.answer_timeout:g} s"
-                    facts, peak = s.facts, s.peak_rss
-                    s.stop()
-                    s = servers[i] = restart[s.name]()
-                    s.facts, s.peak_rss = facts, max(peak, s.peak_rss)
+                    s = servers[i] = started_again(s, restart)
                     continue
                 if status != 200:
                     if name in WORKLOADS:
@@ -398,11 +406,7 @@ def measure_size(label: str, corpus: Path, args, work: Path) -> dict:
                             out.setdefault("died", []).append(died)
                             print(f"  {label} r{rnd} c{conc} {workload:15} {s.name:16} DIED (exit {died['returncode']}); "
                                   f"restarted", flush=True)
-                            i = servers.index(s)
-                            facts, peak = s.facts, s.peak_rss
-                            s.stop()
-                            servers[i] = restart[s.name]()
-                            servers[i].facts, servers[i].peak_rss = facts, max(peak, servers[i].peak_rss)
+                            servers[servers.index(s)] = started_again(s, restart)
                             continue
                         r.update(server=s.name, workload=workload, concurrency=conc, round=rnd)
                         out["cells"].append(r)
