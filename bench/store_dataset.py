@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from stores import OXIGRAPH, start_oxigraph  # noqa: E402
 
 from kg import catalog  # noqa: E402
-from kg.iris import GRAPHS, Iris  # noqa: E402
+from kg.iris import Iris  # noqa: E402
 from kg.sparql.remote import RemoteEngine  # noqa: E402
 from kg.sparql.workers import Job  # noqa: E402
 from kg.store import read_build  # noqa: E402
@@ -57,7 +57,7 @@ def main() -> None:
         store = start_oxigraph(location, "--union-default-graph")
         try:
             build = read_build(corpus)
-            graphs = [str(Iris(build.base_iri).graph(g)) for g in GRAPHS]
+            graphs = Iris(build.base_iri).graph_iris()
             modes = {
                 "named": RemoteEngine(store.query, version=build.version, timeout=300, prefixes={}, graphs=graphs),
                 "union": RemoteEngine(store.query, version=build.version, timeout=300, prefixes={}, graphs=graphs,

@@ -158,7 +158,7 @@ def _cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import replace
 
-    from .iris import GRAPHS, Iris
+    from .iris import Iris
     from .sparql.formats import NotAcceptable, negotiate
     from .sparql.guard import QueryRefused, guard
     from .sparql.workers import EngineError, Job, start_pool
@@ -173,7 +173,7 @@ def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     try:
         build = read_build(settings.dist_dir)
         guarded = guard(text, max_bytes=settings.max_query_bytes, max_nesting=settings.max_nesting,
-                        base=build.base_iri, allowed_graphs=frozenset(str(Iris(build.base_iri).graph(g)) for g in GRAPHS))
+                        base=build.base_iri, allowed_graphs=frozenset(Iris(build.base_iri).graph_iris()))
         graph_form = guarded.form in ("CONSTRUCT", "DESCRIBE")
         fmt = negotiate(None, ("rdf",) if graph_form else ("results",), args.format or ("turtle" if graph_form else "tsv"))
     except StoreError as err:

@@ -67,6 +67,11 @@ class Iris:
     def graph(self, name: str) -> URIRef:
         return URIRef(self.base + "graph/" + name)
 
+    def graph_iris(self) -> list[str]:
+        """The IRIs of the build's named graphs (``GRAPHS``), in that order: the dataset every query is
+        answered over."""
+        return [str(self.graph(g)) for g in GRAPHS]
+
     def id(self, kind: str, slug: str) -> URIRef:
         if not SLUG.match(kind) or not SLUG.match(slug.replace("/", "-")):
             raise ValueError(f"not a slug: {kind}/{slug}")

@@ -20,7 +20,7 @@ from stores import STORE_LIMIT, start_oxigraph, start_virtuoso
 
 from kg import catalog
 from kg.cli import main
-from kg.iris import GRAPHS, Iris
+from kg.iris import Iris
 from kg.publish import publish
 from kg.sparql.remote import RemoteEngine
 from kg.sparql.workers import Job
@@ -140,7 +140,7 @@ def test_unreachable_store_is_502(settings):
 
 def test_only_the_builds_graphs_are_named(front, store, settings):
     """The store's own graphs (Virtuoso's virtrdf: and others) are neither queried nor allowed."""
-    ours = {str(Iris(read_build(settings.dist_dir).base_iri).graph(g)) for g in GRAPHS}
+    ours = set(Iris(read_build(settings.dist_dir).base_iri).graph_iris())
     r = httpx.get(front + "/sparql", params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"})
     assert {b["g"]["value"] for b in r.json()["results"]["bindings"]} == ours
     r = httpx.get(front + "/sparql", params={"query": "SELECT * FROM <http://www.openlinksw.com/schemas/virtrdf#> WHERE { ?s ?p ?o }"})
@@ -150,7 +150,7 @@ def test_only_the_builds_graphs_are_named(front, store, settings):
 def test_union_sends_no_dataset_and_named_sends_the_builds_graphs(settings):
     build = read_build(settings.dist_dir)
     job = Job("SELECT * WHERE { ?s ?p ?o }", "json")
-    graphs = [str(Iris(build.base_iri).graph(g)) for g in GRAPHS]
+    graphs = Iris(build.base_iri).graph_iris()
     engine = RemoteEngine("http://127.0.0.1:9/q", version="v", timeout=1, prefixes={}, graphs=graphs)
     assert engine.dataset(job) == (tuple(graphs), tuple(graphs))
     assert engine.dataset(replace(job, union_default=False)) == ((), ())  # the query's own FROM

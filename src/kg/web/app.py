@@ -20,7 +20,7 @@ from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
 
 from ..config import Settings
-from ..iris import GRAPHS, Iris, prefixes
+from ..iris import Iris, prefixes
 from ..sparql.formats import NotAcceptable, negotiate
 from ..sparql.guard import QueryRefused, QueryTooLarge
 from ..sparql.protocol import ProtocolError
@@ -113,7 +113,7 @@ def create_app(
     app.state.iris = iris
     app.state.prefixes = prefixes(iris)
     app.state.engine = engine
-    app.state.graphs = graphs if graphs is not None else [str(iris.graph(g)) for g in GRAPHS]
+    app.state.graphs = graphs if graphs is not None else iris.graph_iris()
     app.state.graph_sizes = None
     app.state.source_texts = {}
     app.state.templates = templates()

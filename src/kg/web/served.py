@@ -66,7 +66,7 @@ def remote_engine(url: str, settings: Settings, build: BuildInfo):
     """The remote store as the engine (behind the result cache unless KG_CACHE_ENTRIES=0), and the build's
     graphs, which every query is answered over; StoreError when the store cannot be reached or lacks one of
     them. Graphs of the store's own (Virtuoso's system graphs, other datasets) are neither queried nor named."""
-    from ..iris import GRAPHS, Iris, prefixes
+    from ..iris import Iris, prefixes
     from ..sparql.cache import cached
     from ..sparql.remote import RemoteEngine
     from ..sparql.workers import EngineError
@@ -75,7 +75,7 @@ def remote_engine(url: str, settings: Settings, build: BuildInfo):
     if problem:
         raise StoreError(f"--store {url!r} {problem}")
     iris = Iris(build.base_iri)
-    graphs = [str(iris.graph(g)) for g in GRAPHS]
+    graphs = iris.graph_iris()
     remote = RemoteEngine(url, version=build.version, timeout=settings.query_timeout, prefixes=prefixes(iris),
                           graphs=graphs, concurrency=settings.workers, name_dataset=settings.store_dataset == "named")
     try:
