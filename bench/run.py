@@ -474,12 +474,8 @@ def markdown(run: dict) -> str:
             cat = result["catalog"].get(n, {})
             slow = max(cat.items(), key=lambda kv: kv[1]) if cat else None
             front = f"| {n} | {f.get('processes', '–')} |"  # kg's front-end processes, as it said at start-up
-            lines.append(
-                (f"{front} {f['load_s']:.2f} | {f['startup_s']:.2f} |" if "load_s" in f else f"{front} (shared) | {f['startup_s']:.2f} |")
-                + f" {f['peak_rss_bytes'] / 2**20:.0f} | "
-                + (f"{f['disk_bytes'] / 2**20:.1f}" if f.get("disk_bytes") is not None else "in memory")
-                + (f" | {slow[1] * 1000:.1f} ({slow[0]}) | {statistics.median(cat.values()) * 1000:.1f} |" if slow else " | – | – |")
-            )
+            lines.append(f"{front} {cost_cells(f)}"
+                         + (f" | {slow[1] * 1000:.1f} ({slow[0]}) | {statistics.median(cat.values()) * 1000:.1f} |" if slow else " | – | – |"))
         for n, why in result.get("skipped", {}).items():
             lines.append(f"\n{n}: {why}")
         for d in result.get("died", []):
@@ -493,6 +489,14 @@ def markdown(run: dict) -> str:
     if len(run["sizes"]) > 1:
         lines += growth(run)
     return "\n".join(lines) + "\n"
+
+
+def cost_cells(facts: dict) -> str:
+    """A server's load time, start-up, peak memory and size on disk as table cells (the per-size cost table
+    and the cost growth table)."""
+    load = f"{facts['load_s']:.2f}" if "load_s" in facts else "(shared)"  # kg-nocache opens kg's store
+    disk = f"{facts['disk_bytes'] / 2**20:.1f}" if facts.get("disk_bytes") is not None else "in memory"
+    return f"{load} | {facts['startup_s']:.2f} | {facts['peak_rss_bytes'] / 2**20:.0f} | {disk}"
 
 
 def growth(run: dict) -> list[str]:
@@ -510,12 +514,9 @@ def growth(run: dict) -> list[str]:
             if f is None:
                 continue
             cat = result["catalog"].get(n, {})
-            load = f"{f['load_s']:.2f}" if "load_s" in f else "(shared)"
-            disk = f"{f['disk_bytes'] / 2**20:.1f}" if f.get("disk_bytes") is not None else "in memory"
             cats = (f"{statistics.median(cat.values()) * 1000:.1f} | {max(cat.values()) * 1000:.1f} "
                     f"({len(cat)} answered)") if cat else "– | –"
-            lines.append(f"| {n} | {result['corpus']} | {result['triples']:,} | {load} | {f['startup_s']:.2f} | "
-                         f"{f['peak_rss_bytes'] / 2**20:.0f} | {disk} | {cats} |")
+            lines.append(f"| {n} | {result['corpus']} | {result['triples']:,} | {cost_cells(f)} | {cats} |")
     return lines + [""]
 
 
