@@ -68,6 +68,14 @@ def uvicorn_server(settings, server):
     yield from _served_by("uvicorn", settings, server)
 
 
+@pytest.fixture(scope="session")
+def isolated(settings):
+    """The same build served with every query sent to a worker (no inline lookups) and no caches: what the
+    shortcuts of the main server are compared with."""
+    with LiveServer(replace(settings, inline_rows=0, cache_entries=0)) as live:
+        yield live
+
+
 @pytest.fixture()
 def client(server):
     with httpx.Client(base_url=server.url, timeout=30, follow_redirects=False) as c:

@@ -4,13 +4,11 @@ inline; the other queries still evaluated by a worker."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import httpx
 import pytest
 
+from compare_answers import comparable
 from kg.sparql.inline import InlineLookups
-from kg.web.live import LiveServer
 
 ID = "https://kg.example.org/id/"
 LOOKUPS = [
@@ -24,24 +22,11 @@ ACCEPT = ["application/sparql-results+json", "application/sparql-results+xml", "
           "text/html"]
 
 
-@pytest.fixture(scope="module")
-def isolated(settings):
-    """The same build served with every query sent to a worker and no caches."""
-    with LiveServer(replace(settings, inline_rows=0, cache_entries=0)) as live:
-        yield live
-
-
 def _inline_engine(server) -> InlineLookups:
     engine = server.engine
     while not isinstance(engine, InlineLookups):
         engine = engine.inner
     return engine
-
-
-def _comparable(response: httpx.Response, origin: str) -> tuple:
-    """Status, headers but the date, and body, with the server's own origin (in links and pages) as ORIGIN."""
-    headers = {k: v.replace(origin, "ORIGIN") for k, v in response.headers.items() if k != "date"}
-    return response.status_code, headers, response.content.replace(origin.encode(), b"ORIGIN")
 
 
 @pytest.mark.parametrize("query", LOOKUPS)
@@ -53,7 +38,7 @@ def test_a_lookup_answers_as_a_worker_would(server, isolated, query, accept):
     ours = httpx.get(server.url + "/sparql", params=params, headers={"Accept": accept}, timeout=30)
     theirs = httpx.get(isolated.url + "/sparql", params=params, headers={"Accept": accept}, timeout=30)
     assert ours.status_code == 200, ours.text
-    assert _comparable(ours, server.url) == _comparable(theirs, isolated.url)
+    assert comparable(ours, server.url) == comparable(theirs, isolated.url)
     assert inline.answered == before + 1
 
 
@@ -82,4 +67,4 @@ def test_errors_of_a_bounded_looking_query_are_the_workers(server, isolated):
     ours = httpx.get(server.url + "/sparql", params=params, timeout=30)
     theirs = httpx.get(isolated.url + "/sparql", params=params, timeout=30)
     assert ours.status_code == 400 and "syntax error" in ours.text
-    assert _comparable(ours, server.url) == _comparable(theirs, isolated.url)
+    assert comparable(ours, server.url) == comparable(theirs, isolated.url)

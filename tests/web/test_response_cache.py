@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
+from asgi_call import call
 from kg.web.response_cache import ResponseCache
 
 PUBLIC = [(b"cache-control", b"public, max-age=300"), (b"vary", b"Accept")]
@@ -31,17 +30,8 @@ class Origin:
 def request(app, path="/sparql", query=b"query=x", method="GET", headers=(), host=b"kg.test"):
     scope = {"type": "http", "method": method, "scheme": "http", "path": path, "root_path": "",
              "query_string": query, "headers": [(b"host", host)] + list(headers)}
-    sent = []
-
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    start = sent[0]
-    return start["status"], dict(start["headers"]), b"".join(m.get("body", b"") for m in sent[1:])
+    status, sent, body = call(app, scope)
+    return status, dict(sent), body
 
 
 def cache(origin, entries=100, max_bytes=1 << 20, clock=None):

@@ -29,6 +29,7 @@ from ..store import BuildInfo, read_build
 from . import dumps, fragments, harvest, pages, reconcile, resources, signposting, sparql, validation, vocab, workbench
 from .admission import AdmissionControl
 from .client_counts import SharedCounts
+from .lookup_lane import LookupLane
 from .render import Problem, templates
 from .response_cache import ResponseCache
 
@@ -130,6 +131,7 @@ def create_app(
     _install_errors(app)
     _install_cors(app)
     _install_openapi(app)
+    app.add_middleware(LookupLane)
     app.add_middleware(ResponseCache, max_entries=settings.cache_entries, max_bytes=settings.cache_mb * 2**20)
     app.add_middleware(AdmissionControl, max_per_client=settings.max_per_client, workers=settings.workers,
                        counts=counts)  # outermost

@@ -9,9 +9,9 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
-from ..sparql.formats import GRAPH, SOLUTIONS
-from ..sparql.guard import guard
-from ..sparql.protocol import parse_request
+from ..sparql.formats import GRAPH, SOLUTIONS, Format
+from ..sparql.guard import Guarded, guard
+from ..sparql.protocol import QueryRequest, parse_request
 from ..sparql.workers import Job, Streamed, collect
 from .links import Links, links_for, url_path
 from .render import Problem, choose, rdf_bytes, render, respond
@@ -21,6 +21,7 @@ from .view import describe_triples, graph_sizes
 router = APIRouter()
 METHODS = ["GET", "HEAD", "POST", "OPTIONS"]
 PATHS = ("/sparql", "/sparql/")
+PEEKED = "kg.peeked"  # in a request's ASGI scope: the engine was asked for this query's answer at hand (peek)
 
 
 def install(app: FastAPI) -> None:
@@ -82,17 +83,10 @@ async def sparql(request: Request) -> Response:
     )
     graph_form = guarded.form in ("CONSTRUCT", "DESCRIBE")
     fmt = choose(request, GRAPH if graph_form else SOLUTIONS, req.format)
-    wanted = fmt.name if fmt.kind != "html" else ("ntriples" if graph_form else "json")
-    job = Job(
-        query=req.query,
-        format=wanted,
-        base_iri=endpoint,
-        default_graphs=req.default_graphs if req.has_dataset else None,
-        named_graphs=req.named_graphs if req.has_dataset else None,
-        union_default=not guarded.declares_dataset,
-        max_rows=settings.max_rows,
-    )
-    answer = state.engine.peek(job) or await run_in_threadpool(state.engine.stream, job)
+    job = query_job(req, guarded, fmt, endpoint, settings.max_rows)
+    # a lookup the lane (``lookup_lane``) asked the engine for already, and that was not at hand
+    peeked = scope.get(PEEKED, False)
+    answer = (None if peeked else state.engine.peek(job)) or await run_in_threadpool(state.engine.stream, job)
     headers = {"KG-Truncated": f"max-rows={settings.max_rows}"} if answer.truncated else {}
     if fmt.kind != "html":
         return respond(request, answer.chunks if isinstance(answer, Streamed) else answer.body, fmt, headers=headers)
@@ -103,6 +97,21 @@ async def sparql(request: Request) -> Response:
     else:
         context["results"] = json.loads(body)
     return respond(request, render(request, "results.html", **context), fmt, headers=headers)
+
+
+def query_job(req: QueryRequest, guarded: Guarded, fmt: Format, endpoint: str, max_rows: int) -> Job:
+    """The job that answers a protocol request in ``fmt`` (an HTML page is made from JSON results or
+    N-Triples)."""
+    graph_form = guarded.form in ("CONSTRUCT", "DESCRIBE")
+    return Job(
+        query=req.query,
+        format=fmt.name if fmt.kind != "html" else ("ntriples" if graph_form else "json"),
+        base_iri=endpoint,
+        default_graphs=req.default_graphs if req.has_dataset else None,
+        named_graphs=req.named_graphs if req.has_dataset else None,
+        union_default=not guarded.declares_dataset,
+        max_rows=max_rows,
+    )
 
 
 async def _service_description(request: Request, links: Links, endpoint: str) -> Response:

@@ -1,0 +1,207 @@
+"""kg.web.lookup_lane: bounded lookups answered below the header-adding middleware, with the headers the whole
+way gave the same request. Through a real server without caches (every answer evaluated), compared with a
+server that sends every query to its workers; then what the lane leaves to the whole way; then its rules for
+keeping headers, on a stand-in application."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from types import SimpleNamespace
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+
+from asgi_call import call
+from compare_answers import comparable
+from kg.config import Settings
+from kg.sparql.workers import Answer, Wrapping
+from kg.web.live import LiveServer
+from kg.web.lookup_lane import MAX_KEYS, LookupLane
+
+ID = "https://kg.example.org/id/"
+LOOKUP = f"SELECT ?p ?o WHERE {{ <{ID}place/jilin> ?p ?o }}"
+ACCEPT = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+          "text/tab-separated-values"]
+
+
+class Counting(Wrapping):
+    """The served engine, counting what the application asks of it."""
+
+    def __init__(self, inner):
+        self.inner, self.version = inner, inner.version
+        self.peeks = self.streams = 0
+
+    def peek(self, job):
+        self.peeks += 1
+        return self.inner.peek(job)
+
+    def stream(self, job):
+        self.streams += 1
+        return self.inner.stream(job)
+
+    def run(self, job):
+        return self.inner.run(job)
+
+    def close(self) -> None:
+        pass  # the pool belongs to the server it came from
+
+
+@pytest.fixture(scope="module")
+def uncached(settings):
+    """Inline lookups on, both caches off: the lane's answers are evaluated every time."""
+    with LiveServer(replace(settings, cache_entries=0)) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def counted(settings, uncached):
+    """The uncached server's app again, through the same worker pool, with its engine's calls counted."""
+    engine = Counting(uncached.engine)
+    app = uncached.app
+    with LiveServer(replace(settings, cache_entries=0), engine=engine, build=app.state.build,
+                    graphs=app.state.graphs) as live:
+        live.counting = engine
+        yield live
+
+
+def lane_of(app) -> LookupLane:
+    node = app.middleware_stack
+    while not isinstance(node, LookupLane):
+        node = node.app
+    return node
+
+
+def ask(server, method: str, query: str, accept: str | None = None, path: str = "/sparql", **params):
+    headers = {"Accept": accept} if accept else {}
+    return httpx.request(method, server.url + path, params={"query": query, **params}, headers=headers, timeout=30)
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("path", ["/sparql", "/sparql/"])
+@pytest.mark.parametrize("accept", ACCEPT)
+def test_repeated_lookups_are_answered_by_the_lane_as_the_whole_way_answers(uncached, isolated, method, path, accept):
+    lane = lane_of(uncached.app)
+    answers = []
+    for n in range(3):  # the first goes the whole way; the lane answers the next two
+        query = f"{LOOKUP}\n# {method} {path} {accept} {n}"
+        before = lane.answered
+        ours = ask(uncached, method, query, accept, path)
+        theirs = ask(isolated, method, query, accept, path)
+        assert ours.status_code == 200, ours.text
+        assert lane.answered == before + (n > 0)
+        assert comparable(ours, uncached.url) == comparable(theirs, isolated.url)
+        answers.append(comparable(ours, uncached.url))
+    assert answers[0] == answers[1] == answers[2]  # the comments change the query, not its answer
+
+
+def test_each_format_parameter_and_form_has_its_own_headers(uncached, isolated):
+    lane = lane_of(uncached.app)
+    for n, (query, params) in enumerate([(LOOKUP, {"format": "csv"}), (LOOKUP, {"format": "tsv"}),
+                                         (f"ASK {{ <{ID}place/jilin> ?p ?o }}", {}), (LOOKUP, {})] * 2):
+        before = lane.answered
+        ours = ask(uncached, "GET", f"{query}\n# {n}", **params)
+        theirs = ask(isolated, "GET", f"{query}\n# {n}", **params)
+        assert comparable(ours, uncached.url) == comparable(theirs, isolated.url)
+        assert lane.answered == before + (n >= 4)
+
+
+@pytest.mark.parametrize("case", ["conditional", "html", "dataset", "not bounded", "syntax error", "refused"])
+def test_the_lane_leaves_everything_else_to_the_whole_way(uncached, isolated, case):
+    lane = lane_of(uncached.app)
+    ask(uncached, "GET", LOOKUP + "\n# primed", "application/sparql-results+json")
+    ask(uncached, "GET", LOOKUP + "\n# primed", "text/html")
+    query, accept, params, headers = LOOKUP + f"\n# {case}", "application/sparql-results+json", {}, {}
+    if case == "conditional":
+        headers = {"If-Modified-Since": "Sat, 01 Jan 2100 00:00:00 GMT"}
+    elif case == "html":
+        accept = "text/html"
+    elif case == "dataset":
+        params = {"default-graph-uri": uncached.app.state.graphs[0]}
+    elif case == "not bounded":
+        query = f"SELECT DISTINCT ?p WHERE {{ <{ID}place/jilin> ?p ?o }}"
+    elif case == "syntax error":
+        query = "SELECT ?o { undeclared:x ?p ?o }"
+    else:
+        query = f"SELECT ?o {{ SERVICE <http://example.org/sparql> {{ <{ID}place/jilin> ?p ?o }} }}"
+    before = lane.answered
+    responses = [httpx.get(s.url + "/sparql", params={"query": query, **params},
+                           headers={"Accept": accept, **headers}, timeout=30) for s in (uncached, isolated)]
+    assert lane.answered == before
+    assert comparable(responses[0], uncached.url) == comparable(responses[1], isolated.url)
+    assert responses[0].status_code == {"conditional": 304, "syntax error": 400, "refused": 400}.get(case, 200)
+
+
+def test_a_lookup_over_the_inline_budget_asks_the_engine_once_then_a_worker(counted, settings):
+    engine = counted.counting
+    ask(counted, "GET", LOOKUP + "\n# primed for the budget test", "application/sparql-results+json")
+    lane = lane_of(counted.app)
+    before = (lane.answered, engine.peeks, engine.streams)
+    query = f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {settings.inline_rows + 50}"
+    response = ask(counted, "GET", query, "application/sparql-results+json")
+    assert len(response.json()["results"]["bindings"]) == settings.inline_rows + 50
+    assert (lane.answered, engine.peeks, engine.streams) == (before[0], before[1] + 1, before[2] + 1)
+    ask(counted, "GET", LOOKUP + "\n# answered by the lane", "application/sparql-results+json")
+    assert (lane.answered, engine.peeks, engine.streams) == (before[0] + 1, before[1] + 2, before[2] + 1)
+
+
+# --- the rules for keeping headers, on a stand-in application ---
+
+
+class Stand:
+    """An application answering 200 with the headers it is given; its state is what the lane reads."""
+
+    def __init__(self, headers, body=b"[]"):
+        self.calls = 0
+        self.headers, self.body = headers, body
+        settings = replace(Settings.from_env(), public_url="http://kg.test")
+        engine = SimpleNamespace(peek=lambda job: Answer(b'{"evaluated":true}', job.format))
+        self.state = SimpleNamespace(settings=settings, graphs=[], engine=engine,
+                                     build=SimpleNamespace(base_iri="https://kg.example.org/"))
+
+    async def __call__(self, scope, receive, send):
+        self.calls += 1
+        await send({"type": "http.response.start", "status": 200, "headers": list(self.headers)})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+def request(lane, stand, query=LOOKUP, method="GET", accept=b"application/sparql-results+json"):
+    scope = {"type": "http", "method": method, "scheme": "http", "path": "/sparql", "root_path": "",
+             "query_string": urlencode({"query": query}).encode(), "app": stand,
+             "headers": [(b"host", b"kg.test"), (b"accept", accept)]}
+    _, headers, body = call(lane, scope)
+    return headers, body
+
+
+def test_headers_are_kept_in_their_order_with_a_new_content_length():
+    stand = Stand([(b"vary", b"Accept"), (b"content-length", b"2"), (b"etag", b'"v-json"')])
+    lane = LookupLane(stand)
+    assert request(lane, stand) == (stand.headers, b"[]")
+    headers, body = request(lane, stand)
+    assert body == b'{"evaluated":true}' and stand.calls == 1 and lane.answered == 1
+    assert headers == [(b"vary", b"Accept"), (b"content-length", b"18"), (b"etag", b'"v-json"')]
+    assert request(lane, stand, method="HEAD")[1] == b"[]" and stand.calls == 2  # HEAD: a shape of its own
+    assert request(lane, stand, method="HEAD") == ([(b"vary", b"Accept"), (b"content-length", b"18"),
+                                                    (b"etag", b'"v-json"')], b"")
+
+
+@pytest.mark.parametrize("headers", [[(b"vary", b"Accept")],  # streamed: no Content-Length
+                                     [(b"content-length", b"2"), (b"kg-truncated", b"max-rows=1")]])
+def test_headers_of_a_streamed_or_cut_answer_are_not_kept(headers):
+    stand = Stand(headers)
+    lane = LookupLane(stand)
+    request(lane, stand)
+    request(lane, stand)
+    assert stand.calls == 2 and lane.answered == 0
+
+
+def test_the_kept_request_shapes_are_bounded():
+    stand = Stand([(b"content-length", b"2")])
+    lane = LookupLane(stand, max_keys=3)
+    accepts = [f"application/sparql-results+json;q=0.{n}".encode() for n in range(1, 6)]
+    for accept in accepts:
+        request(lane, stand, accept=accept)
+    assert len(lane._heads) == 3 and MAX_KEYS > 3
+    request(lane, stand, accept=accepts[0])  # the oldest was dropped: the whole way again
+    request(lane, stand, accept=accepts[-1])  # kept: answered by the lane
+    assert stand.calls == 6 and lane.answered == 1
