@@ -72,8 +72,11 @@ def lane_of(app) -> LookupLane:
     return node
 
 
-def ask(server, method: str, query: str, accept: str | None = None, path: str = "/sparql", **params):
+def ask(server, method: str, query: str, accept: str | None = None, path: str = "/sparql", client: str = "",
+        **params):
     headers = {"Accept": accept} if accept else {}
+    if client:
+        headers["X-Forwarded-For"] = client  # as a proxy in front would add
     return httpx.request(method, server.url + path, params={"query": query, **params}, headers=headers, timeout=30)
 
 
@@ -83,10 +86,10 @@ def ask(server, method: str, query: str, accept: str | None = None, path: str = 
 def test_repeated_lookups_are_answered_by_the_lane_as_the_whole_way_answers(uncached, isolated, method, path, accept):
     lane = lane_of(uncached.app)
     answers = []
-    for n in range(3):  # the first goes the whole way; the lane answers the next two
+    for n in range(3):  # the first goes the whole way; the lane answers the next two, from other clients
         query = f"{LOOKUP}\n# {method} {path} {accept} {n}"
         before = lane.answered
-        ours = ask(uncached, method, query, accept, path)
+        ours = ask(uncached, method, query, accept, path, client=f"192.0.2.{n + 1}")
         theirs = ask(isolated, method, query, accept, path)
         assert ours.status_code == 200, ours.text
         assert lane.answered == before + (n > 0)
@@ -147,13 +150,16 @@ def test_a_lookup_over_the_inline_budget_asks_the_engine_once_then_a_worker(coun
 
 # --- the rules for keeping headers, on a stand-in application ---
 
+PUBLIC = [(b"vary", b"Accept"), (b"cache-control", b"public, max-age=300")]
+JSON = b"application/sparql-results+json"
+
 
 class Stand:
     """An application answering 200 with the headers it is given; its state is what the lane reads."""
 
-    def __init__(self, headers, body=b"[]"):
+    def __init__(self, headers):
         self.calls = 0
-        self.headers, self.body = headers, body
+        self.headers = headers
         settings = replace(Settings.from_env(), public_url="http://kg.test")
         engine = SimpleNamespace(peek=lambda job: Answer(b'{"evaluated":true}', job.format))
         self.state = SimpleNamespace(settings=settings, graphs=[], engine=engine,
@@ -162,32 +168,50 @@ class Stand:
     async def __call__(self, scope, receive, send):
         self.calls += 1
         await send({"type": "http.response.start", "status": 200, "headers": list(self.headers)})
-        await send({"type": "http.response.body", "body": self.body})
+        await send({"type": "http.response.body", "body": b"[]"})
 
 
-def request(lane, stand, query=LOOKUP, method="GET", accept=b"application/sparql-results+json"):
+def request(lane, stand, method="GET", accept=JSON, host=b"kg.test", more=()):
     scope = {"type": "http", "method": method, "scheme": "http", "path": "/sparql", "root_path": "",
-             "query_string": urlencode({"query": query}).encode(), "app": stand,
-             "headers": [(b"host", b"kg.test"), (b"accept", accept)]}
+             "query_string": urlencode({"query": LOOKUP}).encode(), "app": stand,
+             "headers": [(b"host", host), (b"accept", accept), *more]}
     _, headers, body = call(lane, scope)
     return headers, body
 
 
 def test_headers_are_kept_in_their_order_with_a_new_content_length():
-    stand = Stand([(b"vary", b"Accept"), (b"content-length", b"2"), (b"etag", b'"v-json"')])
+    stand = Stand([PUBLIC[0], (b"content-length", b"2"), PUBLIC[1]])
     lane = LookupLane(stand)
     assert request(lane, stand) == (stand.headers, b"[]")
     headers, body = request(lane, stand)
     assert body == b'{"evaluated":true}' and stand.calls == 1 and lane.answered == 1
-    assert headers == [(b"vary", b"Accept"), (b"content-length", b"18"), (b"etag", b'"v-json"')]
+    assert headers == [PUBLIC[0], (b"content-length", b"18"), PUBLIC[1]]
     assert request(lane, stand, method="HEAD")[1] == b"[]" and stand.calls == 2  # HEAD: a shape of its own
-    assert request(lane, stand, method="HEAD") == ([(b"vary", b"Accept"), (b"content-length", b"18"),
-                                                    (b"etag", b'"v-json"')], b"")
+    assert request(lane, stand, method="HEAD") == ([PUBLIC[0], (b"content-length", b"18"), PUBLIC[1]], b"")
 
 
-@pytest.mark.parametrize("headers", [[(b"vary", b"Accept")],  # streamed: no Content-Length
-                                     [(b"content-length", b"2"), (b"kg-truncated", b"max-rows=1")]])
-def test_headers_of_a_streamed_or_cut_answer_are_not_kept(headers):
+def test_kept_headers_stand_for_requests_that_differ_only_in_headers_they_do_not_vary_on():
+    stand = Stand([*PUBLIC, (b"content-length", b"2")])
+    lane = LookupLane(stand)
+    request(lane, stand, more=[(b"x-forwarded-for", b"192.0.2.1")])
+    request(lane, stand, more=[(b"x-forwarded-for", b"192.0.2.2"), (b"user-agent", b"another")])
+    assert (stand.calls, lane.answered) == (1, 1)
+    request(lane, stand, accept=b"text/csv")  # Vary: Accept, another value: the whole way, then kept too
+    request(lane, stand, accept=b"text/csv")
+    request(lane, stand)
+    assert (stand.calls, lane.answered) == (2, 3)
+    request(lane, stand, host=b"elsewhere.test")  # another host: the whole way
+    assert (stand.calls, lane.answered) == (3, 3)
+
+
+@pytest.mark.parametrize("headers", [
+    [(b"vary", b"Accept"), (b"cache-control", b"public, max-age=300")],  # streamed: no Content-Length
+    [*PUBLIC, (b"content-length", b"2"), (b"kg-truncated", b"max-rows=1")],  # cut
+    [(b"vary", b"Accept"), (b"cache-control", b"private, max-age=300"), (b"content-length", b"2")],
+    [(b"vary", b"Accept"), (b"cache-control", b"no-store"), (b"content-length", b"2")],
+    [(b"vary", b"*"), (b"cache-control", b"public, max-age=300"), (b"content-length", b"2")],
+])
+def test_headers_no_shared_cache_may_keep_are_not_kept(headers):
     stand = Stand(headers)
     lane = LookupLane(stand)
     request(lane, stand)
@@ -196,12 +220,12 @@ def test_headers_of_a_streamed_or_cut_answer_are_not_kept(headers):
 
 
 def test_the_kept_request_shapes_are_bounded():
-    stand = Stand([(b"content-length", b"2")])
+    stand = Stand([*PUBLIC, (b"content-length", b"2")])
     lane = LookupLane(stand, max_keys=3)
-    accepts = [f"application/sparql-results+json;q=0.{n}".encode() for n in range(1, 6)]
-    for accept in accepts:
-        request(lane, stand, accept=accept)
+    hosts = [f"host{n}.test".encode() for n in range(5)]
+    for host in hosts:
+        request(lane, stand, host=host)
     assert len(lane._heads) == 3 and MAX_KEYS > 3
-    request(lane, stand, accept=accepts[0])  # the oldest was dropped: the whole way again
-    request(lane, stand, accept=accepts[-1])  # kept: answered by the lane
+    request(lane, stand, host=hosts[0])  # the oldest was dropped: the whole way again
+    request(lane, stand, host=hosts[-1])  # kept: answered by the lane
     assert stand.calls == 6 and lane.answered == 1

@@ -6,11 +6,14 @@ signposting, ``Last-Modified``, exception handling, routing, building a Request 
 evaluating the query (README, Performance).
 
 How the answer stays the same: the headers of a whole 200 answer to a GET or HEAD of the endpoint are a
-function of the request (method, URL, headers, the format parameter) and of the build, never of the
-solutions, except two: ``Content-Length``, and ``KG-Truncated`` for an answer the row cap cut. So the lane
-never makes headers up. The first bounded lookup with a given method, path, set of request headers, format
-parameter and query form goes the whole way, and the lane keeps the headers of its answer when that answer
-was 200, whole (with ``Content-Length``) and not cut. A later bounded lookup that matches all of these is
+function of the request and of the build, never of the solutions, except two: ``Content-Length``, and
+``KG-Truncated`` for an answer the row cap cut. So the lane never makes headers up. It keeps the headers of
+answers that went the whole way, by the rules the response cache (and any shared HTTP cache, RFC 9111)
+relies on: one answer's headers stand for every request with the same method, scheme, host, path and
+format parameter whose request headers named in the answer's ``Vary`` are the same (here ``Accept``; a
+client's own headers, such as the ``X-Forwarded-For`` a proxy adds, do not count), and only answers a
+shared cache may keep (``public`` with a ``max-age``, whole, with no ``Set-Cookie``) and that were not cut.
+The query's form (SELECT or ASK) is part of the match. A bounded lookup that matches kept headers is
 evaluated as the route would (the same ``Job``, the same ``Engine.peek``) and answered here with those
 headers, in the same order, and its own ``Content-Length``. The lane keeps headers, never bodies: every
 answer is evaluated (or taken from the result cache, as the route would).
@@ -26,6 +29,7 @@ lookup answered here still counts against its client's limits.
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -36,10 +40,18 @@ from ..sparql.inline import bounded
 from ..sparql.protocol import ProtocolError, parse_request
 from ..sparql.workers import Job
 from .links import links_for, url_path
-from .response_cache import BYPASS
+from .response_cache import BYPASS, header, storable
 from .sparql import PATHS, PEEKED, query_job
 
 MAX_KEYS = 256  # request shapes whose answer headers are kept (least recently used dropped first)
+
+
+@dataclass(frozen=True)
+class Kept:
+    vary: tuple[bytes, ...]  # request header names, lower case
+    values: tuple[bytes | None, ...]  # their values in the request that went the whole way
+    headers: list[tuple[bytes, bytes]]  # the answer's, without Content-Length
+    at: int  # where Content-Length stood
 
 
 class LookupLane:
@@ -48,8 +60,8 @@ class LookupLane:
     def __init__(self, app: ASGIApp, max_keys: int = MAX_KEYS):
         self.app = app
         self.max_keys = max_keys
-        # request shape -> (the answer's headers without Content-Length, where Content-Length stood)
-        self._heads: OrderedDict[tuple, tuple[list[tuple[bytes, bytes]], int]] = OrderedDict()
+        # request shape -> the headers kept for it, one per set of values of the headers they vary on
+        self._heads: OrderedDict[tuple, list[Kept]] = OrderedDict()
         self.answered = 0  # lookups answered here (for tests and the curious)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -58,37 +70,46 @@ class LookupLane:
             await self.app(scope, receive, send)
             return
         key, job = lookup
-        head = self._heads.get(key)
-        if head is None:
-            await self.app(scope, receive, self._recorder(key, send))
+        kept = self._find(key, scope["headers"])
+        if kept is None:
+            await self.app(scope, receive, self._recorder(key, scope["headers"], send))
             return
         answer = scope["app"].state.engine.peek(job)
         if answer is None:
             scope[PEEKED] = True
             await self.app(scope, receive, send)
             return
-        self._heads.move_to_end(key)
-        headers, at = head
-        headers = list(headers)
-        headers.insert(at, (b"content-length", str(len(answer.body)).encode("latin-1")))
+        headers = list(kept.headers)
+        headers.insert(kept.at, (b"content-length", str(len(answer.body)).encode("latin-1")))
         self.answered += 1
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else answer.body})
 
-    def _recorder(self, key: tuple, send: Send) -> Send:
+    def _find(self, key: tuple, headers) -> Kept | None:
+        for kept in self._heads.get(key, ()):
+            if all(header(headers, name) == value for name, value in zip(kept.vary, kept.values)):
+                self._heads.move_to_end(key)
+                return kept
+        return None
+
+    def _recorder(self, key: tuple, request_headers, send: Send) -> Send:
         async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 200:
-                self._keep(key, list(message.get("headers", ())))
+            if message["type"] == "http.response.start":
+                self._keep(key, request_headers, message)
             await send(message)
 
         return sending
 
-    def _keep(self, key: tuple, headers: list[tuple[bytes, bytes]]) -> None:
+    def _keep(self, key: tuple, request_headers, start: Message) -> None:
+        ttl, vary = storable(start)
+        headers = list(start.get("headers", ()))
         names = [name.lower() for name, _ in headers]
-        if b"content-length" not in names or b"kg-truncated" in names:
-            return  # streamed or cut: a lookup answered here is neither
+        if ttl is None or b"kg-truncated" in names:
+            return  # not one a shared cache may keep (an error, streamed, private), or cut
         at = names.index(b"content-length")
-        self._heads[key] = (headers[:at] + headers[at + 1:], at)
+        values = tuple(header(request_headers, name) for name in vary)
+        variants = [k for k in self._heads.get(key, ()) if (k.vary, k.values) != (vary, values)]
+        self._heads[key] = variants + [Kept(vary, values, headers[:at] + headers[at + 1:], at)]
         self._heads.move_to_end(key)
         while len(self._heads) > self.max_keys:
             self._heads.popitem(last=False)
@@ -122,5 +143,5 @@ def _lookup(scope: Scope) -> tuple[tuple, Job] | None:
         return None
     server = scope.get("server")
     key = (scope["method"], scope["scheme"], tuple(server) if server else None, scope.get("root_path", ""),
-           scope["path"], tuple(map(tuple, headers)), req.format, guarded.form)
+           scope["path"], header(headers, b"host"), req.format, guarded.form)
     return key, query_job(req, guarded, fmt, endpoint, settings.max_rows)

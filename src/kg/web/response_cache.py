@@ -64,7 +64,7 @@ class ResponseCache:
         if any(name in BYPASS for name, _ in headers):
             await self.app(scope, receive, send)
             return
-        key = (scope["method"], scope["scheme"], _header(headers, b"host"), scope.get("root_path", ""),
+        key = (scope["method"], scope["scheme"], header(headers, b"host"), scope.get("root_path", ""),
                scope["path"], scope["query_string"])
         stored = self._find(key, headers)
         if stored is not None:
@@ -84,7 +84,7 @@ class ResponseCache:
             if stored.expires <= now:
                 self._drop(key, stored)
                 return None
-            if all(_header(headers, name) == value for name, value in zip(stored.vary, stored.values)):
+            if all(header(headers, name) == value for name, value in zip(stored.vary, stored.values)):
                 self._entries.move_to_end(key)
                 return stored
         return None
@@ -100,7 +100,7 @@ class ResponseCache:
         async def sending(message: Message) -> None:
             nonlocal start, size, ttl, vary
             if message["type"] == "http.response.start":
-                ttl, vary = _storable(message)
+                ttl, vary = storable(message)
                 if ttl is not None:
                     start = message
             elif message["type"] == "http.response.body" and start is not None:
@@ -112,7 +112,7 @@ class ResponseCache:
                 else:
                     parts.append(body)
                     if not message.get("more_body", False):
-                        values = tuple(_header(request_headers, name) for name in vary)
+                        values = tuple(header(request_headers, name) for name in vary)
                         self._store(key, Stored(vary, values, start, b"".join(parts), self.clock() + ttl,
                                                 size + _header_bytes(start)))
                         start = None
@@ -149,7 +149,7 @@ class ResponseCache:
         return self._count
 
 
-def _header(headers, name: bytes) -> bytes | None:
+def header(headers, name: bytes) -> bytes | None:
     for key, value in headers:
         if key == name:
             return value
@@ -160,7 +160,7 @@ def _header_bytes(start: Message) -> int:
     return sum(len(k) + len(v) for k, v in start.get("headers", ()))
 
 
-def _storable(start: Message) -> tuple[int | None, tuple[bytes, ...]]:
+def storable(start: Message) -> tuple[int | None, tuple[bytes, ...]]:
     """(seconds it may be kept, the request headers it varies on) for an answer's start, or (None, ())."""
     if start["status"] != 200:
         return None, ()
