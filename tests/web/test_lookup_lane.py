@@ -17,7 +17,7 @@ from compare_answers import comparable
 from kg.config import Settings
 from kg.sparql.workers import Answer, Wrapping
 from kg.web.live import LiveServer
-from kg.web.lookup_lane import MAX_KEYS, LookupLane
+from kg.web.lookup_lane import MAX_KEYS, MAX_MATCH_BYTES, MAX_VARIANTS, LookupLane
 
 ID = "https://kg.example.org/id/"
 LOOKUP = f"SELECT ?p ?o WHERE {{ <{ID}place/jilin> ?p ?o }}"
@@ -217,6 +217,24 @@ def test_headers_no_shared_cache_may_keep_are_not_kept(headers):
     request(lane, stand)
     request(lane, stand)
     assert stand.calls == 2 and lane.answered == 0
+
+
+def test_what_is_kept_per_request_shape_is_bounded():
+    stand = Stand([*PUBLIC, (b"content-length", b"2")])
+    lane = LookupLane(stand)
+    accepts = [b"application/sparql-results+json;q=0.%d" % n for n in range(1, MAX_VARIANTS + 3)]
+    for accept in accepts:
+        request(lane, stand, accept=accept)
+    assert [len(variants) for variants in lane._heads.values()] == [MAX_VARIANTS]
+    request(lane, stand, accept=accepts[0])  # the oldest variant was dropped: the whole way again
+    request(lane, stand, accept=accepts[-1])  # kept: answered by the lane
+    assert (stand.calls, lane.answered) == (len(accepts) + 1, 1)
+    huge = b"application/sparql-results+json, " + b"x" * MAX_MATCH_BYTES
+    request(lane, stand, accept=huge)
+    request(lane, stand, accept=huge)
+    request(lane, stand, host=b"h" * (MAX_MATCH_BYTES + 1))
+    request(lane, stand, host=b"h" * (MAX_MATCH_BYTES + 1))
+    assert (stand.calls, lane.answered) == (len(accepts) + 5, 1)
 
 
 def test_the_kept_request_shapes_are_bounded():

@@ -44,6 +44,8 @@ from .response_cache import BYPASS, header, storable
 from .sparql import PATHS, PEEKED, query_job
 
 MAX_KEYS = 256  # request shapes whose answer headers are kept (least recently used dropped first)
+MAX_VARIANTS = 8  # headers kept per request shape, one per set of values of the headers they vary on
+MAX_MATCH_BYTES = 1024  # a request whose Host or varied-on headers are longer is never kept or matched
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,10 @@ class LookupLane:
             return  # not one a shared cache may keep (an error, streamed, private), or cut
         at = names.index(b"content-length")
         values = tuple(header(request_headers, name) for name in vary)
+        if sum(len(v) for v in values if v) > MAX_MATCH_BYTES:
+            return  # memory bounded whatever the requests' headers hold
         variants = [k for k in self._heads.get(key, ()) if (k.vary, k.values) != (vary, values)]
-        self._heads[key] = variants + [Kept(vary, values, headers[:at] + headers[at + 1:], at)]
+        self._heads[key] = variants[-(MAX_VARIANTS - 1):] + [Kept(vary, values, headers[:at] + headers[at + 1:], at)]
         self._heads.move_to_end(key)
         while len(self._heads) > self.max_keys:
             self._heads.popitem(last=False)
@@ -141,7 +145,10 @@ def _lookup(scope: Scope) -> tuple[tuple, Job] | None:
         return None
     if fmt.kind == "html":
         return None
+    host = header(headers, b"host")
+    if host is not None and len(host) > MAX_MATCH_BYTES:
+        return None
     server = scope.get("server")
     key = (scope["method"], scope["scheme"], tuple(server) if server else None, scope.get("root_path", ""),
-           scope["path"], header(headers, b"host"), req.format, guarded.form)
+           scope["path"], host, req.format, guarded.form)
     return key, query_job(req, guarded, fmt, endpoint, settings.max_rows)
