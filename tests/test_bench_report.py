@@ -77,3 +77,20 @@ def test_a_server_that_died_is_said_with_the_end_of_its_log(tmp_path):
     said = next(line for line in text.splitlines() if line.startswith("oxigraph died"))
     assert said.startswith("oxigraph died during round 1, c=16, b-label-search (exit -6); started again, that cell left out.")
     assert said.endswith("line 19 / Internal server error: Resource temporarily unavailable")
+
+
+def test_every_variant_of_ours_has_its_ratios_to_every_peer():
+    run_module = load_run_module()
+    workloads = ("a-lookup", "b-label-search", "c-group-sum", "d-multi-join", "e-catalog")
+    result = size("1e5", 103224, 0.6, 97)
+    result["servers"]["kg-nocache"] = {"startup_s": 0.7, "peak_rss_bytes": 400 * 2**20, "disk_bytes": 3 * 2**20}
+    result["servers"] = {n: result["servers"][n] for n in ("kg", "kg-nocache", "oxigraph")}
+    result["cells"] = [cell(server, w, 16, rps) for w in workloads
+                       for server, rps in (("kg", 400.0), ("kg-nocache", 50.0), ("oxigraph", 100.0))]
+    text = run_module.markdown({"started": "T", "machine": "m", "loadavg_start": "0", "loadavg_end": "1", "rounds": 1,
+                                "duration": 2.0, "max_duration": 20.0, "concurrency": [16], "sizes": [result]})
+    assert ("| workload | c | kg req/s (p50 / p99 ms) | kg-nocache req/s (p50 / p99 ms) | oxigraph req/s (p50 / p99 ms)"
+            " | kg / oxigraph | kg-nocache / oxigraph |") in text
+    assert "| a-lookup | 16 | 400 (1.00 / 2.00) | 50 (1.00 / 2.00) | 100 (1.00 / 2.00) | 4.00x | 0.50x |" in text
+    assert "Geometric mean of kg / oxigraph over (a)–(e) at concurrency 16: 4.00x" in text
+    assert "Geometric mean of kg-nocache / oxigraph over (a)–(e) at concurrency 16: 0.50x" in text
