@@ -148,6 +148,20 @@ def test_a_lookup_over_the_inline_budget_asks_the_engine_once_then_a_worker(coun
     assert (lane.answered, engine.peeks, engine.streams) == (before[0] + 1, before[1] + 2, before[2] + 1)
 
 
+def test_a_cut_answer_kept_by_the_result_cache_goes_out_with_its_truncation_header(settings):
+    """The result cache keeps answers the row cap cut; one of a bounded lookup must still go out the whole
+    way, with KG-Truncated, even when the lane holds headers for requests of its shape."""
+    with LiveServer(replace(settings, max_rows=50)) as live:  # both caches on
+        lane = lane_of(live.app)
+        json_ = "application/sparql-results+json"
+        assert "kg-truncated" not in ask(live, "GET", LOOKUP, json_).headers  # its shape's headers are kept
+        everything = "SELECT * WHERE { ?s ?p ?o }"
+        first = ask(live, "GET", everything, json_)  # cut: evaluated by a worker, kept by the result cache
+        again = ask(live, "GET", everything + " ", json_)  # another URL, the same query for the result cache
+        assert first.headers["kg-truncated"] == again.headers["kg-truncated"] == "max-rows=50"
+        assert again.content == first.content and lane.answered == 0
+
+
 # --- the rules for keeping headers, on a stand-in application ---
 
 PUBLIC = [(b"vary", b"Accept"), (b"cache-control", b"public, max-age=300")]

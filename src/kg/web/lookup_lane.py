@@ -20,9 +20,10 @@ answer is evaluated (or taken from the result cache, as the route would).
 
 Everything else goes the whole way: other paths and methods, a conditional or range request (the
 application answers those with 304 or 206), a query string the protocol parser refuses, dataset parameters,
-a query that is not bounded or that the guard refuses, an HTML page, and a lookup the engine does not have
-at hand (more solutions than ``KG_INLINE_ROWS``, or an error: the route then goes straight to a worker,
-without asking the engine a second time). It sits inside admission control and the response cache, so a
+a query that is not bounded or that the guard refuses, an HTML page, a lookup the engine does not have at
+hand (more solutions than ``KG_INLINE_ROWS``, or an error: the route then goes straight to a worker, without
+asking the engine a second time), and one whose answer at hand the row cap cut (the result cache keeps cut
+answers; the route sends them with ``KG-Truncated``). It sits inside admission control and the response cache, so a
 lookup answered here still counts against its client's limits.
 """
 
@@ -77,7 +78,8 @@ class LookupLane:
             await self.app(scope, receive, self._recorder(key, scope["headers"], send))
             return
         answer = scope["app"].state.engine.peek(job)
-        if answer is None:
+        # not at hand, or cut by the row cap (the result cache keeps cut answers): the route answers with KG-Truncated
+        if answer is None or answer.truncated:
             scope[PEEKED] = True
             await self.app(scope, receive, send)
             return
