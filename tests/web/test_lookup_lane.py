@@ -14,8 +14,9 @@ import pytest
 
 from asgi_call import call
 from compare_answers import comparable
+from counting_engine import CountingEngine
 from kg.config import Settings
-from kg.sparql.workers import Answer, Wrapping
+from kg.sparql.workers import Answer
 from kg.web.live import LiveServer
 from kg.web.lookup_lane import MAX_KEYS, MAX_MATCH_BYTES, MAX_VARIANTS, LookupLane
 
@@ -23,28 +24,6 @@ ID = "https://kg.example.org/id/"
 LOOKUP = f"SELECT ?p ?o WHERE {{ <{ID}place/jilin> ?p ?o }}"
 ACCEPT = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
           "text/tab-separated-values"]
-
-
-class Counting(Wrapping):
-    """The served engine, counting what the application asks of it."""
-
-    def __init__(self, inner):
-        self.inner, self.version = inner, inner.version
-        self.peeks = self.streams = 0
-
-    def peek(self, job):
-        self.peeks += 1
-        return self.inner.peek(job)
-
-    def stream(self, job):
-        self.streams += 1
-        return self.inner.stream(job)
-
-    def run(self, job):
-        return self.inner.run(job)
-
-    def close(self) -> None:
-        pass  # the pool belongs to the server it came from
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +36,7 @@ def uncached(settings):
 @pytest.fixture(scope="module")
 def counted(settings, uncached):
     """The uncached server's app again, through the same worker pool, with its engine's calls counted."""
-    engine = Counting(uncached.engine)
+    engine = CountingEngine(uncached.engine)
     app = uncached.app
     with LiveServer(replace(settings, cache_entries=0), engine=engine, build=app.state.build,
                     graphs=app.state.graphs) as live:
