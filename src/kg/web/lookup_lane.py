@@ -23,8 +23,8 @@ application answers those with 304 or 206), a query string the protocol parser r
 a query that is not bounded or that the guard refuses, an HTML page, a lookup the engine does not have at
 hand (more solutions than ``KG_INLINE_ROWS``, or an error: the route then goes straight to a worker, without
 asking the engine a second time), and one whose answer at hand the row cap cut (the result cache keeps cut
-answers; the route sends them with ``KG-Truncated``). It sits inside admission control and the response cache, so a
-lookup answered here still counts against its client's limits.
+answers; the route sends them with ``KG-Truncated``). It sits inside admission control and the response
+cache, so a lookup answered here still counts against its client's limits.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from ..sparql.inline import bounded
 from ..sparql.protocol import ProtocolError, parse_request
 from ..sparql.workers import Job
 from .links import links_for, url_path
-from .response_cache import BYPASS, header, storable
+from .response_cache import BYPASS, header, storable, vary_values
 from .sparql import PATHS, PEEKED, query_job
 
 MAX_KEYS = 256  # request shapes whose answer headers are kept (least recently used dropped first)
@@ -91,7 +91,7 @@ class LookupLane:
 
     def _find(self, key: tuple, headers) -> Kept | None:
         for kept in self._heads.get(key, ()):
-            if all(header(headers, name) == value for name, value in zip(kept.vary, kept.values)):
+            if vary_values(headers, kept.vary) == kept.values:
                 self._heads.move_to_end(key)
                 return kept
         return None
@@ -111,7 +111,7 @@ class LookupLane:
         if ttl is None or b"kg-truncated" in names:
             return  # not one a shared cache may keep (an error, streamed, private), or cut
         at = names.index(b"content-length")
-        values = tuple(header(request_headers, name) for name in vary)
+        values = vary_values(request_headers, vary)
         if sum(len(v) for v in values if v) > MAX_MATCH_BYTES:
             return  # memory bounded whatever the requests' headers hold
         variants = [k for k in self._heads.get(key, ()) if (k.vary, k.values) != (vary, values)]

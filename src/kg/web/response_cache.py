@@ -84,7 +84,7 @@ class ResponseCache:
             if stored.expires <= now:
                 self._drop(key, stored)
                 return None
-            if all(header(headers, name) == value for name, value in zip(stored.vary, stored.values)):
+            if vary_values(headers, stored.vary) == stored.values:
                 self._entries.move_to_end(key)
                 return stored
         return None
@@ -112,7 +112,7 @@ class ResponseCache:
                 else:
                     parts.append(body)
                     if not message.get("more_body", False):
-                        values = tuple(header(request_headers, name) for name in vary)
+                        values = vary_values(request_headers, vary)
                         self._store(key, Stored(vary, values, start, b"".join(parts), self.clock() + ttl,
                                                 size + _header_bytes(start)))
                         start = None
@@ -154,6 +154,12 @@ def header(headers, name: bytes) -> bytes | None:
         if key == name:
             return value
     return None
+
+
+def vary_values(headers, vary: tuple[bytes, ...]) -> tuple[bytes | None, ...]:
+    """A request's values of the headers an answer varies on (``Vary``), None for each it lacks: two requests
+    with the same values get the same answer (RFC 9111, 4.1)."""
+    return tuple(header(headers, name) for name in vary)
 
 
 def _header_bytes(start: Message) -> int:
