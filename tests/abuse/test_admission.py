@@ -10,6 +10,8 @@ import time
 import httpx
 import pytest
 
+from kg.web.admission import AdmissionControl
+
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o }"
 pytestmark = pytest.mark.usefixtures("nothing_written")
 
@@ -87,12 +89,8 @@ def test_requests_over_the_cap_get_429():
 
 
 def _in_flight(server) -> dict:
-    """The admission counter of the running app (the outermost middleware)."""
-    app = server.app.middleware_stack
-    while app is not None and type(app).__name__ != "AdmissionControl":
-        app = getattr(app, "app", None)
-    assert app is not None, "AdmissionControl is not installed"
-    return dict(app.in_flight)
+    """The admission counts of the running app."""
+    return dict(server.app.layer(AdmissionControl).in_flight)
 
 
 def test_cap_is_advertised(client, settings):

@@ -43,13 +43,6 @@ def test_runaway_is_stopped(client, settings, unharmed, name):
     assert took < settings.query_timeout + 5, f"{name} took {took:.1f} s"
 
 
-def _admission(app) -> AdmissionControl:
-    layer = app.middleware_stack
-    while not isinstance(layer, AdmissionControl):
-        layer = layer.app
-    return layer
-
-
 def test_concurrent_runaways_from_several_clients(server, settings, unharmed):
     """Six clients (six loopback addresses) each start two runaways at once. Each client's second is refused
     (429: one client runs fewer queries than there are workers); every other is answered within the bound
@@ -61,7 +54,7 @@ def test_concurrent_runaways_from_several_clients(server, settings, unharmed):
     lock = threading.Lock()
 
     assert httpx.get(server.url + "/sparql", params={"query": "ASK {}"}).status_code == 200  # the app is built
-    admission = _admission(server.app)
+    admission = server.app.layer(AdmissionControl)
 
     def client_run(k: int) -> None:
         address = f"127.0.0.{20 + k // 2}"

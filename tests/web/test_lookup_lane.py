@@ -18,7 +18,7 @@ from counting_engine import CountingEngine
 from kg.config import Settings
 from kg.sparql.workers import Answer
 from kg.web.live import LiveServer
-from kg.web.lookup_lane import MAX_KEYS, MAX_MATCH_BYTES, MAX_VARIANTS, LookupLane
+from kg.web.lookup_lane import MAX_KEYS, MAX_MATCH_BYTES, MAX_PLAN_BYTES, MAX_PLANS, MAX_VARIANTS, LookupLane
 
 ID = "https://kg.example.org/id/"
 LOOKUP = f"SELECT ?p ?o WHERE {{ <{ID}place/jilin> ?p ?o }}"
@@ -44,13 +44,6 @@ def counted(settings, uncached):
         yield live
 
 
-def lane_of(app) -> LookupLane:
-    node = app.middleware_stack
-    while not isinstance(node, LookupLane):
-        node = node.app
-    return node
-
-
 def ask(server, method: str, query: str, accept: str | None = None, path: str = "/sparql", client: str = "",
         **params):
     headers = {"Accept": accept} if accept else {}
@@ -63,7 +56,7 @@ def ask(server, method: str, query: str, accept: str | None = None, path: str = 
 @pytest.mark.parametrize("path", ["/sparql", "/sparql/"])
 @pytest.mark.parametrize("accept", ACCEPT)
 def test_repeated_lookups_are_answered_by_the_lane_as_the_whole_way_answers(uncached, isolated, method, path, accept):
-    lane = lane_of(uncached.app)
+    lane = uncached.app.layer(LookupLane)
     answers = []
     for n in range(3):  # the first goes the whole way; the lane answers the next two, from other clients
         query = f"{LOOKUP}\n# {method} {path} {accept} {n}"
@@ -78,7 +71,7 @@ def test_repeated_lookups_are_answered_by_the_lane_as_the_whole_way_answers(unca
 
 
 def test_each_format_parameter_and_form_has_its_own_headers(uncached, isolated):
-    lane = lane_of(uncached.app)
+    lane = uncached.app.layer(LookupLane)
     for n, (query, params) in enumerate([(LOOKUP, {"format": "csv"}), (LOOKUP, {"format": "tsv"}),
                                          (f"ASK {{ <{ID}place/jilin> ?p ?o }}", {}), (LOOKUP, {})] * 2):
         before = lane.answered
@@ -90,7 +83,7 @@ def test_each_format_parameter_and_form_has_its_own_headers(uncached, isolated):
 
 @pytest.mark.parametrize("case", ["conditional", "html", "dataset", "not bounded", "syntax error", "refused"])
 def test_the_lane_leaves_everything_else_to_the_whole_way(uncached, isolated, case):
-    lane = lane_of(uncached.app)
+    lane = uncached.app.layer(LookupLane)
     ask(uncached, "GET", LOOKUP + "\n# primed", "application/sparql-results+json")
     ask(uncached, "GET", LOOKUP + "\n# primed", "text/html")
     query, accept, params, headers = LOOKUP + f"\n# {case}", "application/sparql-results+json", {}, {}
@@ -117,7 +110,7 @@ def test_the_lane_leaves_everything_else_to_the_whole_way(uncached, isolated, ca
 def test_a_lookup_over_the_inline_budget_asks_the_engine_once_then_a_worker(counted, settings):
     engine = counted.counting
     ask(counted, "GET", LOOKUP + "\n# primed for the budget test", "application/sparql-results+json")
-    lane = lane_of(counted.app)
+    lane = counted.app.layer(LookupLane)
     before = (lane.answered, engine.peeks, engine.streams)
     query = f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {settings.inline_rows + 50}"
     response = ask(counted, "GET", query, "application/sparql-results+json")
@@ -131,7 +124,7 @@ def test_a_cut_answer_kept_by_the_result_cache_goes_out_with_its_truncation_head
     """The result cache keeps answers the row cap cut; one of a bounded lookup must still go out the whole
     way, with KG-Truncated, even when the lane holds headers for requests of its shape."""
     with LiveServer(replace(settings, max_rows=50)) as live:  # both caches on
-        lane = lane_of(live.app)
+        lane = live.app.layer(LookupLane)
         json_ = "application/sparql-results+json"
         assert "kg-truncated" not in ask(live, "GET", LOOKUP, json_).headers  # its shape's headers are kept
         everything = "SELECT * WHERE { ?s ?p ?o }"
@@ -150,11 +143,17 @@ JSON = b"application/sparql-results+json"
 class Stand:
     """An application answering 200 with the headers it is given; its state is what the lane reads."""
 
-    def __init__(self, headers):
+    def __init__(self, headers, public_url="http://kg.test"):
         self.calls = 0
         self.headers = headers
-        settings = replace(Settings.from_env(), public_url="http://kg.test")
-        engine = SimpleNamespace(peek=lambda job: Answer(b'{"evaluated":true}', job.format))
+        self.peeked = []  # the jobs the lane asked the engine for
+        settings = replace(Settings.from_env(), public_url=public_url)
+
+        def peek(job):
+            self.peeked.append(job)
+            return Answer(b'{"evaluated":true}', job.format)
+
+        engine = SimpleNamespace(peek=peek)
         self.state = SimpleNamespace(settings=settings, graphs=[], engine=engine,
                                      build=SimpleNamespace(base_iri="https://kg.example.org/"))
 
@@ -164,9 +163,9 @@ class Stand:
         await send({"type": "http.response.body", "body": b"[]"})
 
 
-def request(lane, stand, method="GET", accept=JSON, host=b"kg.test", more=()):
+def request(lane, stand, method="GET", accept=JSON, host=b"kg.test", more=(), query=LOOKUP):
     scope = {"type": "http", "method": method, "scheme": "http", "path": "/sparql", "root_path": "",
-             "query_string": urlencode({"query": LOOKUP}).encode(), "app": stand,
+             "query_string": urlencode({"query": query}).encode(), "app": stand,
              "headers": [(b"host", host), (b"accept", accept), *more]}
     _, headers, body = call(lane, scope)
     return headers, body
@@ -240,3 +239,34 @@ def test_the_kept_request_shapes_are_bounded():
     request(lane, stand, host=hosts[0])  # the oldest was dropped: the whole way again
     request(lane, stand, host=hosts[-1])  # kept: answered by the lane
     assert stand.calls == 6 and lane.answered == 1
+
+
+def test_a_remembered_plan_is_the_plan_of_the_request_at_hand():
+    """Plans are remembered by every part of the request they read: each lookup is evaluated in the format
+    its own Accept asks for and with its own host's endpoint as the base IRI, whatever came before it; a
+    conditional request goes the whole way even when the same request without the condition was planned."""
+    stand = Stand([*PUBLIC, (b"content-length", b"2")], public_url="")
+    lane = LookupLane(stand)
+    for host, accept in [(b"a.test", JSON), (b"b.test", JSON), (b"a.test", b"text/csv")]:  # the whole way
+        request(lane, stand, accept=accept, host=host)
+    for host, accept in [(b"a.test", JSON), (b"b.test", JSON), (b"a.test", b"text/csv"), (b"a.test", JSON)]:
+        request(lane, stand, accept=accept, host=host)
+    assert [(job.format, job.base_iri) for job in stand.peeked] == [
+        ("json", "http://a.test/sparql"), ("json", "http://b.test/sparql"), ("csv", "http://a.test/sparql"),
+        ("json", "http://a.test/sparql")]
+    assert (stand.calls, lane.answered) == (3, 4)
+    request(lane, stand, host=b"a.test", more=[(b"if-none-match", b'"x"')])
+    assert (stand.calls, lane.answered) == (4, 4)
+
+
+def test_the_remembered_plans_are_bounded():
+    stand = Stand([*PUBLIC, (b"content-length", b"2")])
+    lane = LookupLane(stand)
+    for n in range(MAX_PLANS + 5):
+        request(lane, stand, query=f"{LOOKUP} # {n}")
+    assert len(lane._plans) == MAX_PLANS
+    long = f"{LOOKUP} # {'x' * MAX_PLAN_BYTES}"
+    request(lane, stand, query=long)
+    request(lane, stand, query=long)  # planned afresh, and answered by the lane all the same
+    assert len(lane._plans) == MAX_PLANS and lane.answered >= 1
+    assert stand.peeked[-1].query == long

@@ -176,16 +176,8 @@ def test_no_entries_means_no_cache():
     assert origin.calls == 2 and len(app) == 0
 
 
-def edge_cache(app) -> ResponseCache:
-    node = app.middleware_stack
-    while node is not None and not isinstance(node, ResponseCache):
-        node = getattr(node, "app", None)
-    assert node is not None, "the served app has no ResponseCache"
-    return node
-
-
 def test_the_served_endpoint_answers_a_repeated_get_from_the_edge_cache(server, client):
-    edge = edge_cache(server.app)
+    edge = server.app.layer(ResponseCache)
     params = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o } # test_response_cache"}
     accept = {"Accept": "application/sparql-results+json"}
     first = client.get("/sparql", params=params, headers=accept)

@@ -27,11 +27,9 @@ from ..sparql.protocol import ProtocolError
 from ..sparql.workers import Engine, EngineError, start_pool
 from ..store import BuildInfo, read_build
 from . import dumps, fragments, harvest, pages, reconcile, resources, signposting, sparql, validation, vocab, workbench
-from .admission import AdmissionControl
 from .client_counts import SharedCounts
-from .lookup_lane import LookupLane
+from .front import FrontedApp
 from .render import Problem, templates
-from .response_cache import ResponseCache
 
 CORS = {"Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
 # Every status a route may answer besides 200, documented on every operation of /openapi.json (the error
@@ -79,7 +77,7 @@ def create_app(
     build: BuildInfo | None = None,
     graphs: list[str] | None = None,
     counts: SharedCounts | None = None,
-) -> FastAPI:
+) -> FrontedApp:
     """The web application. Without ``engine``, the build in settings.dist_dir is served by a worker pool
     started with the app and stopped with it. ``counts``: the admission table shared with the other
     front-end processes (closed with the app). Raises StoreError naming a missing or malformed build file."""
@@ -100,7 +98,7 @@ def create_app(
             if counts is not None:
                 counts.close()
 
-    app = FastAPI(
+    app = FrontedApp(
         title="kg: the 1959 report knowledge graph",
         description="Read-only SPARQL 1.1 endpoint and linked-data server",
         lifespan=lifespan,
@@ -131,10 +129,7 @@ def create_app(
     _install_errors(app)
     _install_cors(app)
     _install_openapi(app)
-    app.add_middleware(LookupLane)
-    app.add_middleware(ResponseCache, max_entries=settings.cache_entries, max_bytes=settings.cache_mb * 2**20)
-    app.add_middleware(AdmissionControl, max_per_client=settings.max_per_client, workers=settings.workers,
-                       counts=counts)  # outermost
+    app.install(settings, counts)  # admission, the response cache and the lookup lane, in front of FastAPI
     return app
 
 

@@ -47,6 +47,8 @@ from .sparql import PATHS, PEEKED, query_job
 MAX_KEYS = 256  # request shapes whose answer headers are kept (least recently used dropped first)
 MAX_VARIANTS = 8  # headers kept per request shape, one per set of values of the headers they vary on
 MAX_MATCH_BYTES = 1024  # a request whose Host or varied-on headers are longer is never kept or matched
+MAX_PLANS = 512  # requests whose plan (``_plan``) is remembered (least recently used dropped first)
+MAX_PLAN_BYTES = 2048  # a request whose query string, Host or Accept is longer is planned afresh each time
 
 
 @dataclass(frozen=True)
@@ -65,10 +67,12 @@ class LookupLane:
         self.max_keys = max_keys
         # request shape -> the headers kept for it, one per set of values of the headers they vary on
         self._heads: OrderedDict[tuple, list[Kept]] = OrderedDict()
+        # what _plan found for a request, by everything it reads of the request
+        self._plans: OrderedDict[tuple, tuple[tuple, Job] | None] = OrderedDict()
         self.answered = 0  # lookups answered here (for tests and the curious)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        lookup = _lookup(scope) if scope["type"] == "http" else None
+        lookup = self._plan(scope) if scope["type"] == "http" else None
         if lookup is None:
             await self.app(scope, receive, send)
             return
@@ -88,6 +92,39 @@ class LookupLane:
         self.answered += 1
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else answer.body})
+
+    def _plan(self, scope: Scope) -> tuple[tuple, Job] | None:
+        """``_lookup(scope)``, remembered for up to ``MAX_PLANS`` requests by everything it reads of the
+        request: method, scheme, server address, root path, path, query string, and the first Host and
+        Accept headers (the ones the route reads), provided no header sends the request the whole way
+        (``BYPASS``). The app's settings and graphs, the rest of what it reads, do not change while it
+        serves. Parsing, guarding and negotiating are remembered on their own too; this spares building
+        the request's links, key and job again for a lookup asked before."""
+        if scope["method"] not in ("GET", "HEAD") or scope["path"] not in PATHS or not scope["query_string"]:
+            return None
+        host = accept = None
+        for name, value in scope["headers"]:
+            if name in BYPASS:
+                return None
+            if name == b"host" and host is None:
+                host = value
+            elif name == b"accept" and accept is None:
+                accept = value
+        query = scope["query_string"]
+        if max(len(query), len(host or b""), len(accept or b"")) > MAX_PLAN_BYTES:
+            return _lookup(scope)
+        server = scope.get("server")
+        memo = (scope["method"], scope["scheme"], tuple(server) if server else None, scope.get("root_path", ""),
+                scope["path"], query, host, accept)
+        try:
+            plan = self._plans[memo]
+        except KeyError:
+            plan = self._plans[memo] = _lookup(scope)
+            if len(self._plans) > MAX_PLANS:
+                self._plans.popitem(last=False)
+            return plan
+        self._plans.move_to_end(memo)
+        return plan
 
     def _find(self, key: tuple, headers) -> Kept | None:
         for kept in self._heads.get(key, ()):

@@ -1,0 +1,45 @@
+"""kg.web.front: admission control, the response cache and the lookup lane, in that order, in front of
+FastAPI; the answers they give never enter FastAPI, everything else does."""
+
+from __future__ import annotations
+
+from kg.web.admission import AdmissionControl
+from kg.web.lookup_lane import LookupLane
+from kg.web.response_cache import ResponseCache
+
+LOOKUP = "SELECT ?p ?o WHERE { <https://kg.example.org/id/place/jilin> ?p ?o }"
+JSON = {"Accept": "application/sparql-results+json"}
+
+
+def test_the_layers_in_front_of_fastapi_and_their_order(server):
+    app = server.app
+    admission = app.front
+    assert isinstance(admission, AdmissionControl)
+    assert isinstance(admission.app, ResponseCache)
+    assert isinstance(admission.app.app, LookupLane)
+    assert admission.app.app.app == app.behind
+    assert app.layer(ResponseCache) is admission.app and app.layer(LookupLane) is admission.app.app
+
+
+def test_answers_given_in_front_do_not_enter_fastapi(server, client, monkeypatch):
+    lane = server.app.layer(LookupLane)
+    behind = lane.app
+    entered = []
+
+    async def counted(scope, receive, send):
+        entered.append(scope["path"])
+        await behind(scope, receive, send)
+
+    monkeypatch.setattr(lane, "app", counted)
+    first = client.get("/sparql", params={"query": LOOKUP + " # test_front"}, headers=JSON)
+    assert first.status_code == 200 and entered == ["/sparql"]
+    again = client.get("/sparql", params={"query": LOOKUP + " # test_front"}, headers=JSON)  # the response cache
+    assert again.content == first.content and entered == ["/sparql"]
+    answered = lane.answered
+    other = client.get("/sparql", params={"query": LOOKUP + " # test_front, another URL"}, headers=JSON)  # the lane
+    assert other.content == first.content and lane.answered == answered + 1 and entered == ["/sparql"]
+    page = client.get("/doc/id/place/jilin.ttl")
+    assert page.status_code == 200 and entered == ["/sparql", "/doc/id/place/jilin.ttl"]
+    assert {k: v for k, v in other.headers.items() if k != "date"} == {
+        k: v for k, v in first.headers.items() if k not in ("date", "content-length")
+    } | {"content-length": other.headers["content-length"]}
