@@ -48,6 +48,8 @@ class FrontedApp(FastAPI):
         await super().__call__(scope, receive, send)
 
     def install(self, settings: Settings, counts: SharedCounts | None = None) -> None:
+        """Put the front in place, bounded by ``settings`` (the per-client caps, the caches' sizes);
+        ``counts``: the admission table shared with the other front-end processes, if any."""
         self.front = AdmissionControl(
             ResponseCache(LookupLane(self.behind), max_entries=settings.cache_entries,
                           max_bytes=settings.cache_mb * 2**20),
