@@ -41,7 +41,7 @@ class FrontedApp(FastAPI):
             scope["app"] = self  # as Starlette sets it: the layers read the app's state through it
             await self.front(scope, receive, send)
             return
-        await super().__call__(scope, receive, send)
+        await self.behind(scope, receive, send)
 
     async def behind(self, scope: Scope, receive: Receive, send: Send) -> None:
         """FastAPI itself, as the innermost of the front's layers calls it."""

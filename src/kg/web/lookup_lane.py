@@ -41,7 +41,7 @@ from ..sparql.inline import bounded
 from ..sparql.protocol import ProtocolError, parse_request
 from ..sparql.workers import Job
 from .links import links_for, url_path
-from .response_cache import BYPASS, header, storable, vary_values
+from .response_cache import BYPASS, storable, vary_values
 from .sparql import PATHS, PEEKED, query_job
 
 MAX_KEYS = 256  # request shapes whose answer headers are kept (least recently used dropped first)
@@ -94,7 +94,7 @@ class LookupLane:
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else answer.body})
 
     def _plan(self, scope: Scope) -> tuple[tuple, Job] | None:
-        """``_lookup(scope)``, remembered for up to ``MAX_PLANS`` requests by everything it reads of the
+        """``_lookup`` of a GET or HEAD of the endpoint with a query string, remembered for up to ``MAX_PLANS`` requests by everything it reads of the
         request: method, scheme, server address, root path, path, query string, and the first Host and
         Accept headers (the ones the route reads), provided no header sends the request the whole way
         (``BYPASS``). The app's settings and graphs, the rest of what it reads, do not change while it
@@ -112,14 +112,14 @@ class LookupLane:
                 accept = value
         query = scope["query_string"]
         if max(len(query), len(host or b""), len(accept or b"")) > MAX_PLAN_BYTES:
-            return _lookup(scope)
+            return _lookup(scope, host, accept)
         server = scope.get("server")
         memo = (scope["method"], scope["scheme"], tuple(server) if server else None, scope.get("root_path", ""),
                 scope["path"], query, host, accept)
         try:
             plan = self._plans[memo]
         except KeyError:
-            plan = self._plans[memo] = _lookup(scope)
+            plan = self._plans[memo] = _lookup(scope, host, accept)
             if len(self._plans) > MAX_PLANS:
                 self._plans.popitem(last=False)
             return plan
@@ -158,14 +158,11 @@ class LookupLane:
             self._heads.popitem(last=False)
 
 
-def _lookup(scope: Scope) -> tuple[tuple, Job] | None:
-    """(the request's shape, the job answering it) for a GET or HEAD of the endpoint asking a bounded
-    query, as the route would build them; None for anything the lane leaves to the whole way."""
-    if scope["method"] not in ("GET", "HEAD") or scope["path"] not in PATHS or not scope["query_string"]:
-        return None
-    headers = scope["headers"]
-    if any(name in BYPASS for name, _ in headers):
-        return None
+def _lookup(scope: Scope, host: bytes | None, accept: bytes | None) -> tuple[tuple, Job] | None:
+    """(the request's shape, the job answering it) for a GET or HEAD of the endpoint with a query string
+    and no header in ``BYPASS`` (``LookupLane._plan`` has checked those), whose first Host and Accept
+    headers are ``host`` and ``accept``, when it asks a bounded query, as the route would build them; None
+    for anything else the lane leaves to the whole way."""
     state = scope["app"].state
     settings = state.settings
     try:
@@ -174,17 +171,15 @@ def _lookup(scope: Scope) -> tuple[tuple, Job] | None:
         return None
     if req.query is None or req.has_dataset or not bounded(req.query):
         return None
-    request = Request(scope)
-    endpoint = links_for(request).url(url_path(scope))
+    endpoint = links_for(Request(scope)).url(url_path(scope))
     try:
         guarded = guard(req.query, max_bytes=settings.max_query_bytes, max_nesting=settings.max_nesting,
                         base=endpoint, allowed_graphs=frozenset(state.graphs))
-        fmt = negotiate(request.headers.get("accept"), SOLUTIONS, req.format)
+        fmt = negotiate(None if accept is None else accept.decode("latin-1"), SOLUTIONS, req.format)
     except (QueryRefused, NotAcceptable):
         return None
     if fmt.kind == "html":
         return None
-    host = header(headers, b"host")
     if host is not None and len(host) > MAX_MATCH_BYTES:
         return None
     server = scope.get("server")
