@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # browser assets the server serves itself (YASGUI, CJK fonts): package.json + package-lock.json, npm ci
 ASSETS := node_modules/.installed
 
-.PHONY: setup build validate serve test bench loadtest clean
+.PHONY: setup build validate serve test bench rent loadtest clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ $(BENCH_VENV)/.installed: bench/requirements.txt
 bench: build $(BENCH_VENV)/.installed
 	command -v wrk >/dev/null || apt-get install -y wrk
 	$(BENCH_VENV)/bin/python bench/run.py $(BENCH_ARGS)
+
+# each speed layer on and off in one run, at the report's size and 10^5 (docs/performance.md, "Rent")
+rent:
+	$(MAKE) bench BENCH_ARGS="--rent --sizes report,1e5 --concurrency 16 --rdflib-max-triples 0 $(BENCH_ARGS)"
 
 # issue 5: 64 clients for 60 s, then the same with a runaway query every second; loopback only, bounded
 loadtest: build

@@ -77,6 +77,41 @@ ORDER BY DESC(?total)""",
   FILTER (lang(?label) = "en" && lang(?actorLabel) = "en")
 }""",
 }
+# --rent: each speed layer on and off in one run (docs/performance.md, "Rent"). A variant is kg serve with
+# these settings; a mechanism is measured as (the variant with it on, the variant with it off) on the
+# workloads it is for. The result cache only shows with the response cache off (that one answers every
+# repeated request first), and the lane, inline lookups, the front and the HTTP server are measured
+# uncached as well, where they do the work.
+NOCACHE = {"KG_CACHE_ENTRIES": "0"}
+RENT_VARIANTS = {
+    "kg-noresponsecache": {"KG_RESPONSE_CACHE": "0"},
+    "kg-nofront": {"KG_FRONT": "0"},
+    "kg-nocache-nofront": {**NOCACHE, "KG_FRONT": "0"},
+    "kg-nocache-nolane": {**NOCACHE, "KG_LOOKUP_LANE": "0"},
+    "kg-nocache-noinline": {**NOCACHE, "KG_INLINE_ROWS": "0"},
+    "kg-localcounts": {"KG_SHARED_COUNTS": "0"},
+    "kg-1p": {"KG_PROCESSES": "1"},
+    "kg-nocache-1p": {**NOCACHE, "KG_PROCESSES": "1"},
+    "kg-uvicorn": {"KG_HTTP_SERVER": "uvicorn"},
+    "kg-nocache-uvicorn": {**NOCACHE, "KG_HTTP_SERVER": "uvicorn"},
+}
+QUERY_WORKLOADS = ("a-lookup", "b-label-search", "c-group-sum", "d-multi-join", "e-catalog")
+EVERY = QUERY_WORKLOADS + ("f-page-html", "f-page-turtle")
+# mechanism, with it on, with it off, the workloads it is for
+RENT = [
+    ("response cache", "kg", "kg-noresponsecache", EVERY),
+    ("result cache", "kg-noresponsecache", "kg-nocache", EVERY),
+    ("the front (cached)", "kg", "kg-nofront", EVERY),
+    ("the front (uncached)", "kg-nocache", "kg-nocache-nofront", EVERY),
+    ("lookup lane", "kg-nocache", "kg-nocache-nolane", ("a-lookup",)),
+    ("inline lookups", "kg-nocache", "kg-nocache-noinline", ("a-lookup",)),
+    ("shared client counts", "kg", "kg-localcounts", EVERY),
+    ("two front-end processes (cached)", "kg", "kg-1p", EVERY),
+    ("two front-end processes (uncached)", "kg-nocache", "kg-nocache-1p", EVERY),
+    ("granian over uvicorn (cached)", "kg", "kg-uvicorn", EVERY),
+    ("granian over uvicorn (uncached)", "kg-nocache", "kg-nocache-uvicorn", EVERY),
+]
+
 PAGES = {"f-page-html": "/doc/id/place/jilin.html", "f-page-turtle": "/doc/id/place/jilin.ttl"}
 SELECT_JSON = "application/sparql-results+json"
 
@@ -329,8 +364,11 @@ def measure_size(label: str, corpus: Path, args, work: Path) -> dict:
             restart[f"kg-{h}"] = lambda: start_ours(f"kg-{h}", corpus, work, {"KG_HTTP_SERVER": h})
             restart[f"kg-{h}-nocache"] = lambda: start_ours(f"kg-{h}-nocache", corpus, work,
                                                             {"KG_HTTP_SERVER": h, "KG_CACHE_ENTRIES": "0"})
+        if args.rent:
+            for name, env in RENT_VARIANTS.items():
+                restart[name] = lambda name=name, env=env: start_ours(name, corpus, work, env)
         servers.append(restart["kg"]())
-        if args.no_cache_variant:
+        if args.no_cache_variant or args.rent:
             servers.append(restart["kg-nocache"]())
         if args.processes_variant >= 1:
             servers.append(restart[f"kg-{args.processes_variant}p"]())
@@ -338,6 +376,8 @@ def measure_size(label: str, corpus: Path, args, work: Path) -> dict:
             servers.append(restart[f"kg-{args.http_server_variant}"]())
             if args.no_cache_variant:
                 servers.append(restart[f"kg-{args.http_server_variant}-nocache"]())
+        if args.rent:
+            servers += [restart[name]() for name in RENT_VARIANTS]
         servers.append(restart["oxigraph"]())
         if info["triples"] <= args.rdflib_max_triples:
             servers.append(restart["rdflib-endpoint"]())
@@ -467,6 +507,8 @@ def markdown(run: dict) -> str:
                 if len(ratios) == 5:
                     lines.append(f"\nGeometric mean of {o} / {p} over (a)–(e) at concurrency {conc}: "
                                  f"{statistics.geometric_mean(ratios):.2f}x")
+        if any(off in names for _, _, off, _ in RENT):
+            lines += ["", *rent(med, names, run["concurrency"])]
         lines += ["", "Cost (kg's catalog latencies are answers from its caches, warmed by the correctness pass; "
                   "kg-nocache's are evaluations):", "",
                   "| server | processes | load s | start-up s | peak RSS MB | on disk MB | slowest catalog query ms (c=1) | catalog median ms |",
@@ -490,6 +532,33 @@ def markdown(run: dict) -> str:
     if len(run["sizes"]) > 1:
         lines += growth(run)
     return "\n".join(lines) + "\n"
+
+
+def rent(med: dict, names: list[str], concurrency: list[int]) -> list[str]:
+    """The rent table of one size: each mechanism's requests/s on and off (medians of the rounds), on every
+    workload it is for, and the gain (on / off - 1); the best gain of each mechanism decides, against the
+    15% it must earn (docs/performance.md)."""
+    lines = ["Rent (`--rent`): each mechanism on and off, requests/s, medians of the rounds:", "",
+             "| mechanism | on | off | c | " + " | ".join(f"({w[0]})" if not w.startswith("f") else w[2:]
+                                                       for w in EVERY) + " | best gain |",
+             "| --- | --- | --- | --- |" + " --- |" * (len(EVERY) + 1)]
+    for mechanism, on, off, workloads in RENT:
+        if on not in names or off not in names:
+            continue
+        for conc in concurrency:
+            cells, gains = [], []
+            for w in EVERY:
+                a, b = med.get((w, conc, on)), med.get((w, conc, off))
+                if w not in workloads or not a or not b or b["rps"] <= 0:
+                    cells.append("")
+                    continue
+                gain = a["rps"] / b["rps"] - 1
+                gains.append((gain, w))
+                cells.append(f"{fmt_rps(a['rps'])} / {fmt_rps(b['rps'])} ({gain:+.0%})")
+            best = max(gains) if gains else None
+            lines.append(f"| {mechanism} | {on} | {off} | {conc} | " + " | ".join(cells)
+                         + f" | {f'{best[0]:+.0%} ({best[1]})' if best else '–'} |")
+    return lines
 
 
 def cost_cells(facts: dict) -> str:
@@ -549,6 +618,8 @@ def main() -> None:
                              "--no-no-cache-variant); kg itself runs the default, granian")
     parser.add_argument("--processes-variant", type=int, default=0, metavar="N",
                         help="also measure kg serve --processes N (kg-Np), caches on; 1 for one process")
+    parser.add_argument("--rent", action="store_true",
+                        help="also measure every speed layer off (RENT_VARIANTS) and write the rent table")
     parser.add_argument("--dist", type=Path, default=ROOT / "dist")
     parser.add_argument("--render", type=Path, help="only rewrite the Markdown of this run's JSON")
     args = parser.parse_args()

@@ -109,7 +109,7 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         sock = listening_socket(args.host, args.port)
         if granian:  # it binds its own: this one only said whether the port can be had, naming it if not
             sock.close()
-        table = SharedCounts.create(processes) if processes > 1 else None
+        table = SharedCounts.create(processes) if processes > 1 and settings.shared_counts else None
     except OSError as err:
         print(f"kg serve: {err}", file=sys.stderr)
         return 2

@@ -148,6 +148,12 @@ class Settings:
     validate_timeout: float = 60.0  # seconds of wall clock per validation; the worker is killed (HTTP 503)
     validate_workers: int = 1  # validation worker processes (each holds the shapes, parsed once)
     access_log: bool = False  # a log line per request from the HTTP server (errors and start-up are always logged)
+    # the speed layers, each on as shipped; off only to measure what it gains (docs/performance.md, "Rent")
+    result_cache: bool = True  # KG_RESULT_CACHE: answers of the engine kept by query
+    response_cache: bool = True  # KG_RESPONSE_CACHE: whole HTTP answers kept by URL and Vary
+    lookup_lane: bool = True  # KG_LOOKUP_LANE: bounded lookups answered below the router with kept headers
+    front: bool = True  # KG_FRONT: admission and the caches before FastAPI's layers (off: among its middleware)
+    shared_counts: bool = True  # KG_SHARED_COUNTS: per-client caps counted across front-end processes
 
     @property
     def request_target_limit(self) -> int | None:
@@ -193,4 +199,9 @@ class Settings:
             validate_timeout=_float("KG_VALIDATE_TIMEOUT", 60.0, 0.1),
             validate_workers=_int("KG_VALIDATE_WORKERS", 1),
             access_log=_flag("KG_ACCESS_LOG", False),
+            result_cache=_flag("KG_RESULT_CACHE", True),
+            response_cache=_flag("KG_RESPONSE_CACHE", True),
+            lookup_lane=_flag("KG_LOOKUP_LANE", True),
+            front=_flag("KG_FRONT", True),
+            shared_counts=_flag("KG_SHARED_COUNTS", True),
         )

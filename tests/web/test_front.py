@@ -44,3 +44,39 @@ def test_answers_given_in_front_do_not_enter_fastapi(server, client, monkeypatch
     assert [(k, v) for k, v in other.headers.multi_items() if k not in own] == [
         (k, v) for k, v in first.headers.multi_items() if k not in own]
     assert other.headers["content-length"] == str(len(other.content))
+
+
+def test_switches_leave_layers_out_or_put_them_among_fastapis_middleware_with_the_same_answers(settings, server):
+    """KG_FRONT, KG_LOOKUP_LANE and KG_RESPONSE_CACHE (only to measure each layer's rent): the same answers,
+    through the main server's worker pool, with the layer left out or moved behind FastAPI's __call__."""
+    from dataclasses import replace
+
+    import httpx
+
+    from kg.web.live import LiveServer
+
+    from compare_answers import comparable
+
+    requests = [("/sparql", {"query": LOOKUP + " # test_switches"}, JSON), ("/doc/id/place/jilin.ttl", {}, {}),
+                ("/sparql", {"query": "ASK {}"}, JSON), ("/sparql", {"query": "SELECT * WHERE {"}, JSON)]
+    expected = [comparable(httpx.get(server.url + p, params=q, headers=h), server.url)
+                for p, q, h in requests for _ in range(2)]
+    for switch in ({"front": False}, {"lookup_lane": False}, {"response_cache": False}):
+        app = server.app
+        with LiveServer(replace(settings, **switch), engine=server.engine, build=app.state.build,
+                        graphs=app.state.graphs) as live:
+            got = [comparable(httpx.get(live.url + p, params=q, headers=h), live.url)
+                   for p, q, h in requests for _ in range(2)]
+            assert got == expected, switch
+            front = live.app.front
+            if switch.get("front") is False:
+                assert front is None and isinstance(live.app.layer(AdmissionControl), AdmissionControl)
+            kinds = {LookupLane: "lookup_lane", ResponseCache: "response_cache"}
+            for kind, name in kinds.items():
+                if switch.get(name) is False:
+                    try:
+                        live.app.layer(kind)
+                    except LookupError:
+                        continue
+                    raise AssertionError(f"{kind.__name__} is there with {name} off")
+                assert isinstance(live.app.layer(kind), kind)

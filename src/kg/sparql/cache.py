@@ -32,8 +32,8 @@ def normalize(query: str) -> str:
 
 def cached(engine: Engine, settings) -> Engine:
     """``engine`` behind a result cache bounded by ``KG_CACHE_ENTRIES`` and ``KG_CACHE_MB``, or ``engine``
-    itself when ``KG_CACHE_ENTRIES`` is 0."""
-    if not settings.cache_entries:
+    itself when ``KG_CACHE_ENTRIES`` is 0 or ``KG_RESULT_CACHE`` off."""
+    if not settings.cache_entries or not settings.result_cache:
         return engine
     return ResultCache(engine, max_entries=settings.cache_entries, max_bytes=settings.cache_mb * 2**20)
 

@@ -49,18 +49,40 @@ class FrontedApp(FastAPI):
 
     def install(self, settings: Settings, counts: SharedCounts | None = None) -> None:
         """Put the front in place, bounded by ``settings`` (the per-client caps, the caches' sizes);
-        ``counts``: the admission table shared with the other front-end processes, if any."""
-        self.front = AdmissionControl(
-            ResponseCache(LookupLane(self.behind), max_entries=settings.cache_entries,
-                          max_bytes=settings.cache_mb * 2**20),
-            max_per_client=settings.max_per_client, workers=settings.workers, counts=counts,
-        )
+        ``counts``: the admission table shared with the other front-end processes, if any. With
+        ``KG_LOOKUP_LANE`` or ``KG_RESPONSE_CACHE`` off that layer is left out; with ``KG_FRONT`` off the
+        same layers run as FastAPI's outermost middleware instead (both only to measure what each gains)."""
+        inner = self.behind if settings.front else None
+
+        def chain(app: ASGIApp) -> ASGIApp:
+            if settings.lookup_lane:
+                app = LookupLane(app)
+            if settings.response_cache:
+                app = ResponseCache(app, max_entries=settings.cache_entries, max_bytes=settings.cache_mb * 2**20)
+            return AdmissionControl(app, max_per_client=settings.max_per_client, workers=settings.workers,
+                                    counts=counts)
+
+        if inner is not None:
+            self.front = chain(inner)
+            return
+        self._middle = chain  # FastAPI builds its middleware stack on the first request
+        self.add_middleware(_Middle, app_of=self)
 
     def layer(self, kind: type[Layer]) -> Layer:
         """The front's layer of class ``kind`` (for tests and the curious: its counts and caches)."""
-        node = self.front
+        node = self.front if self.front is not None else getattr(self, "_middle_built", None)
         while node is not None and not isinstance(node, kind):
             node = getattr(node, "app", None)
         if node is None:
             raise LookupError(f"no {kind.__name__} in front of this app")
         return node
+
+
+class _Middle:
+    """The front's layers as FastAPI's outermost middleware (``KG_FRONT=0``)."""
+
+    def __init__(self, app: ASGIApp, app_of: FrontedApp):
+        self.app = app_of._middle_built = app_of._middle(app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
