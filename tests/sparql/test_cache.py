@@ -129,10 +129,12 @@ def test_peek_keeps_what_the_engine_below_had_at_hand(pool):
 
 
 def test_cached_follows_the_settings(pool):
-    """``cached``: the engine itself with KG_CACHE_ENTRIES=0, else a cache bounded by both settings."""
+    """``cached``: the engine itself with KG_CACHE_ENTRIES=0 or KG_RESULT_CACHE off, else a cache bounded
+    by both settings."""
     from types import SimpleNamespace
 
-    assert cached(pool, SimpleNamespace(cache_entries=0, cache_mb=64)) is pool
-    cache = cached(pool, SimpleNamespace(cache_entries=7, cache_mb=3))
+    assert cached(pool, SimpleNamespace(cache_entries=0, cache_mb=64, result_cache=True)) is pool
+    assert cached(pool, SimpleNamespace(cache_entries=7, cache_mb=64, result_cache=False)) is pool
+    cache = cached(pool, SimpleNamespace(cache_entries=7, cache_mb=3, result_cache=True))
     assert isinstance(cache, ResultCache) and cache.inner is pool
     assert (cache.max_entries, cache.max_bytes) == (7, 3 * 2**20)
