@@ -31,7 +31,7 @@ from stores import OXIGRAPH, start_oxigraph  # noqa: E402
 from kg import catalog  # noqa: E402
 from kg.iris import Iris  # noqa: E402
 from kg.sparql.remote import RemoteEngine  # noqa: E402
-from kg.sparql.workers import Job  # noqa: E402
+from kg.sparql.engine import Job  # noqa: E402
 from kg.store import read_build  # noqa: E402
 
 

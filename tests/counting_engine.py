@@ -1,9 +1,9 @@
-"""An engine (``kg.sparql.workers.Engine``) wrapped so that a test can count what is asked of it: for the
+"""An engine (``kg.sparql.engine.Engine``) wrapped so that a test can count what is asked of it: for the
 tests of the result cache and of the lookup lane, which must spare the engine below them some calls."""
 
 from __future__ import annotations
 
-from kg.sparql.workers import Wrapping
+from kg.sparql.engine import Wrapping
 
 
 class CountingEngine(Wrapping):

@@ -161,7 +161,8 @@ def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     from .iris import Iris
     from .sparql.formats import NotAcceptable, negotiate
     from .sparql.guard import QueryRefused, guard
-    from .sparql.workers import EngineError, Job, start_pool
+    from .sparql.engine import EngineError, Job
+    from .sparql.stack import start_pool
     from .store import StoreError, read_build
 
     text = sys.stdin.read() if args.query == "-" else args.query

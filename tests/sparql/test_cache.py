@@ -9,7 +9,8 @@ import pytest
 
 from counting_engine import CountingEngine
 from kg.sparql.cache import ResultCache, cached, normalize
-from kg.sparql.workers import Answer, Job, QuerySyntaxError, QueryTimeout, Streamed, WorkerPool
+from kg.sparql.engine import Answer, Job, QuerySyntaxError, QueryTimeout, Streamed
+from kg.sparql.workers import WorkerPool
 
 G = "http://example.org/graph/"  # the graphs of the store_path fixture (conftest.py): G + "a", G + "b"
 

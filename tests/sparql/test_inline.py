@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from kg.sparql.inline import InlineLookups, bounded
-from kg.sparql.workers import Job, QuerySyntaxError, WorkerPool, WrongFormError
+from kg.sparql.engine import Job, QuerySyntaxError, WrongFormError
+from kg.sparql.workers import WorkerPool
 from kg.store import open_for_queries
 
 G = "http://example.org/graph/"
@@ -151,7 +152,7 @@ def test_dataset_of_the_request_applies_inline(engines):
 def test_start_pool_answers_lookups_inline_unless_turned_off(store_dist, tmp_path, rows, inline):
     from kg.config import Settings
     from kg.store import read_build
-    from kg.sparql.workers import start_pool
+    from kg.sparql.stack import start_pool
 
     settings = Settings(store_dir=tmp_path, workers=1, cache_entries=0, inline_rows=rows)
     engine, _ = start_pool(settings, read_build(store_dist))

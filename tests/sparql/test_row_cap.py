@@ -13,7 +13,8 @@ from pyoxigraph import QueryResultsFormat, Store
 
 from kg.sparql.results import count_solutions
 from kg.sparql.row_cap import capped
-from kg.sparql.workers import Job, execute, plan
+from kg.sparql.engine import Job
+from kg.sparql.evaluate import execute, plan
 
 CAP = 11
 

@@ -12,10 +12,18 @@ from xml.etree import ElementTree
 import pytest
 from pyoxigraph import parse
 
-from kg.sparql.workers import (
-    CHUNK_BYTES, Answer, Job, QuerySyntaxError, QueryTimeout, Streamed, WorkerCrashed, WorkerPool, WrongFormError,
-    bound_query,
+from kg.sparql.engine import (
+    CHUNK_BYTES,
+    Answer,
+    Job,
+    QuerySyntaxError,
+    QueryTimeout,
+    Streamed,
+    WorkerCrashed,
+    WrongFormError,
 )
+from kg.sparql.workers import WorkerPool
+from kg.sparql.evaluate import bound_query
 from kg.sparql.formats import BY_NAME
 
 G = "http://example.org/graph/"  # the graphs of the store_path fixture (conftest.py): G + "a", G + "b"
@@ -217,7 +225,7 @@ def test_bindings_start_the_evaluation(pool, query):
 def test_start_pool_holds_a_build_in_memory_up_to_the_setting(store_dist, tmp_path, limit, in_memory):
     from kg.config import Settings
     from kg.store import read_build
-    from kg.sparql.workers import start_pool
+    from kg.sparql.stack import start_pool
 
     settings = Settings(store_dir=tmp_path, workers=1, cache_entries=0, memory_store_triples=limit, inline_rows=0)
     engine, graphs = start_pool(settings, read_build(store_dist))  # a build of 40 triples

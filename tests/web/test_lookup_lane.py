@@ -16,7 +16,7 @@ from asgi_call import call
 from compare_answers import comparable
 from counting_engine import CountingEngine
 from kg.config import Settings
-from kg.sparql.workers import Answer
+from kg.sparql.engine import Answer
 from kg.web.live import LiveServer
 from kg.web.lookup_lane import MAX_KEYS, MAX_MATCH_BYTES, MAX_PLAN_BYTES, MAX_PLANS, MAX_VARIANTS, LookupLane
 

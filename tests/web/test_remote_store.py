@@ -23,7 +23,7 @@ from kg.cli import main
 from kg.iris import Iris
 from kg.publish import publish
 from kg.sparql.remote import RemoteEngine
-from kg.sparql.workers import Job
+from kg.sparql.engine import Job
 from kg.store import StoreError, read_build
 from kg.web.app import create_app
 from kg.web.live import free_port
@@ -131,7 +131,7 @@ def test_unreachable_store_is_502(settings):
     engine = RemoteEngine(f"http://127.0.0.1:{free_port()}/query", version=build.version, timeout=2, prefixes={},
                           graphs=[])
     from kg.sparql.remote import StoreUnavailable
-    from kg.sparql.workers import Job
+    from kg.sparql.engine import Job
 
     with pytest.raises(StoreUnavailable) as err:
         engine.run(Job("ASK {}", "json"))

@@ -17,7 +17,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import replace
 
-from .workers import Answer, Engine, Job, Streamed, Wrapping, collect
+from .engine import Answer, Engine, Job, Streamed, Wrapping, collect
 
 
 def normalize(query: str) -> str:

@@ -10,7 +10,7 @@ evaluation is lazy, so producing ``n`` solutions costs ``n`` index steps whateve
 variable repeated in the pattern, ``?x ?x ?o``, would filter the scan and could read the whole store
 for nothing: not bounded). The front end asks for at most ``KG_INLINE_ROWS`` + 1 solutions; an answer
 with more goes to a worker, as does any query the engine rejects (so errors are reported as before).
-An answer evaluated here is byte for byte the worker's: the same function (``workers.execute``) over the
+An answer evaluated here is byte for byte the worker's: the same function (``evaluate.execute``) over the
 same kind of store (in memory or on disk, as ``prepare_serving`` chose), and only answers that neither the
 budget nor ``KG_MAX_ROWS`` cut (a cut answer, with its truncation note, is the worker's to write).
 
@@ -28,7 +28,8 @@ from functools import lru_cache
 from pyoxigraph import Store
 
 from .guard import MEMO_CHARS, QueryRefused, Token, tokens
-from .workers import Answer, Engine, Job, Streamed, Wrapping, execute
+from .engine import Answer, Engine, Job, Streamed, Wrapping
+from .evaluate import execute
 
 TERM_KINDS = frozenset({"iri", "pname"})
 

@@ -29,7 +29,8 @@ from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from .guard import form_of
-from .workers import Answer, EngineBusy, EngineError, Job, QuerySyntaxError, QueryTimeout, bound_query, to_answer
+from .engine import Answer, EngineBusy, EngineError, Job, QuerySyntaxError, QueryTimeout
+from .evaluate import bound_query, to_answer
 
 SOLUTIONS = "application/sparql-results+json"  # asked for a SELECT or ASK
 GRAPH = "application/n-triples"  # asked for a CONSTRUCT or DESCRIBE (Virtuoso, asked for both in one

@@ -2,7 +2,7 @@
 serializes the answer itself.
 
 A worker evaluates a SELECT query capped at ``KG_MAX_ROWS + 1`` solutions and lets pyoxigraph's own result
-serializer write the answer, with no Python object per term (``workers.execute``); one solution past the
+serializer write the answer, with no Python object per term (``evaluate.execute``); one solution past the
 cap says that the cap cut the answer. The rewrite reads the guard's tokens: the outermost query's LIMIT is
 the LIMIT keyword at bracket depth 0 (a sub-select's is inside braces), and the grammar puts solution
 modifiers before a trailing VALUES clause, the only VALUES keyword at depth 0.

@@ -1,18 +1,13 @@
-"""The query engine: evaluate one guarded query with limits, in a pool of worker processes.
+"""The pool of worker processes that evaluate guarded queries with limits: the embedded ``Engine``.
 
-The seam every caller uses is ``Engine.run(job) -> Answer`` (a query in, bytes in one format out, with
-the row cap and the wall-clock limit applied), or ``Engine.stream(job)``, which gives an answer larger
-than one chunk as a ``Streamed`` head plus chunks while the worker is still writing it. ``WorkerPool`` is the embedded implementation: N worker
-processes each open the same read-only on-disk pyoxigraph store (or, for a small build, hold it in memory,
-each its own copy) and serialize their own results. A query
-that overruns the wall-clock limit gets its worker killed and replaced; a worker that dies costs only its
-own request. A result cache (keyed by the frozen ``Job`` and the dataset version) or a remote SPARQL
-store can implement the same ``Engine`` protocol and take its place.
+N worker processes each open the same read-only on-disk pyoxigraph store (or, for a small build, hold it in
+memory, each its own copy) and serialize their own results (``evaluate.execute``). A query that overruns the
+wall-clock limit gets its worker killed and replaced; a worker that dies costs only its own request. An
+answer larger than one chunk streams (``Streamed``) while the worker is still writing it.
 """
 
 from __future__ import annotations
 
-import io
 import multiprocessing
 import queue
 import resource
@@ -20,222 +15,26 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, Protocol
+from typing import Iterator
 
-from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, Store, Variable, serialize
+from pyoxigraph import Store
 
-from ..store import named_graphs, open_for_queries, prepare_serving
-from .formats import BY_NAME
-from .results import count_solutions, write_solutions
-from .row_cap import capped
-from .values import values_first
-
-@dataclass(frozen=True)
-class Job:
-    """One query to evaluate. Frozen and hashable, so it can key a result cache."""
-
-    query: str
-    format: str  # a formats.BY_NAME key of kind "results" or "rdf"
-    base_iri: str | None = None
-    default_graphs: tuple[str, ...] | None = None  # None: the query's own dataset, else exactly these
-    named_graphs: tuple[str, ...] | None = None
-    union_default: bool = True  # default graph = union of all graphs (only when no dataset is given)
-    max_rows: int = 10_000
-    # (variable, IRI) pairs joined as a VALUES block opening the WHERE clause (see ``bound_query``): SPARQL's
-    # scoping applies, so a variable must be bound by a pattern where it is used, not only in a FILTER
-    bindings: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class Answer:
-    body: bytes
-    format: str
-    truncated: bool = False
-    rows: int = 0
-
-
-@dataclass
-class Streamed:
-    """An answer too large for one chunk: its head (format, whether the row cap cut it, rows kept) is known,
-    its body arrives as ``chunks`` (iterate once). A failure after the head raises from the iteration."""
-
-    format: str
-    truncated: bool
-    rows: int
-    chunks: Iterator[bytes]
-
-
-def collect(answer: Answer | Streamed) -> Answer:
-    """The whole body of an answer, streamed or not."""
-    if isinstance(answer, Answer):
-        return answer
-    return Answer(b"".join(answer.chunks), answer.format, answer.truncated, answer.rows)
-
-
-CHUNK_BYTES = 64 * 1024  # an answer larger than this streams, in chunks of about this size
-
-
-class EngineError(Exception):
-    """Base of errors a client should see with a status; anything else is a bug (HTTP 500)."""
-
-    status = 500
-
-
-class QuerySyntaxError(EngineError):
-    status = 400
-
-
-class QueryTimeout(EngineError):
-    status = 503
-
-
-class WorkerCrashed(EngineError):
-    status = 503
-
-
-class EngineBusy(EngineError):
-    status = 503
-
-
-class WrongFormError(EngineError):
-    """The requested format cannot carry this query form's answer."""
-
-    status = 406
-
-
-class WorkerFailed(RuntimeError):
-    """The worker raised something unexpected: a bug, answered as HTTP 500."""
-
-
-class Engine(Protocol):
-    version: str
-
-    def run(self, job: Job) -> Answer: ...
-
-    def stream(self, job: Job) -> Answer | Streamed: ...
-
-    def peek(self, job: Job) -> Answer | None:
-        """The answer if it is at hand without a worker (a cache hit, a bounded lookup answered inline), else
-        None: cheap enough for the event loop, so such a query costs no thread hop."""
-
-    def close(self) -> None: ...
-
-
-class Wrapping:
-    """Base of an engine wrapped around another one, ``inner`` (the result cache, inline lookups): what
-    callers and tests ask of the worker pool below, passed through."""
-
-    inner: Engine
-
-    def pids(self) -> list[int]:
-        return self.inner.pids()
-
-    def busy_pids(self) -> list[int]:
-        return self.inner.busy_pids()
-
-    @property
-    def replaced(self) -> int:
-        return self.inner.replaced
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-# --- evaluation (runs inside a worker process) ---
-
-
-def bound_query(job: Job) -> str:
-    """The job's query with its bindings as a VALUES block opening the WHERE clause (``values.values_first``):
-    an entity page's evidence query took 545 ms with pyoxigraph's substitutions on 10^5 triples, 0.7 ms
-    this way. Bindings are for the server's own queries (``Job.bindings`` never comes from a client)."""
-    if not job.bindings:
-        return job.query
-    names = [Variable(name).value for name, _ in job.bindings]
-    return values_first(job.query, names, [[str(NamedNode(iri)) for _, iri in job.bindings]])
-
-
-def execute(
-    store: Store, job: Job, prefixes: dict[str, str], *, within: int | None = None
-) -> tuple[bool, int, Callable[[BinaryIO], None] | None]:
-    """Evaluate ``job`` on ``store``: the one place where a query meets the data. A SELECT query is capped
-    at one solution past the row cap by its own LIMIT (``row_cap``) and written by pyoxigraph's serializer;
-    an answer the cap cut, any other form and any other query go through ``plan``. With ``within`` (at most
-    the row cap), a SELECT answer is evaluated up to one solution past ``within`` and, when it has more, not
-    written: ``(True, rows, None)`` (``inline.InlineLookups`` then asks a worker for the whole answer)."""
-    options: dict = {"base_iri": job.base_iri}
-    if job.default_graphs is not None or job.named_graphs is not None:
-        options["default_graph"] = [NamedNode(g) for g in job.default_graphs or ()]
-        options["named_graphs"] = [NamedNode(g) for g in job.named_graphs or ()]
-    elif job.union_default:
-        options["use_default_graph_as_union"] = True
-    query = bound_query(job)
-    fmt = BY_NAME[job.format]
-    cap = job.max_rows if within is None else within
-    limited = capped(query, cap + 1) if fmt.kind == "results" else None
-    if limited is not None:
-        try:
-            result = store.query(limited, **options)
-        except SyntaxError:
-            if within is not None:
-                raise  # not evaluated at all here: the worker reports the error
-            result = None  # the query as sent is evaluated below, so that its own error is reported
-        if isinstance(result, QuerySolutions):
-            body = result.serialize(format=fmt.results_format)
-            rows = count_solutions(body, job.format)
-            if rows <= cap:
-                return False, rows, lambda out: _write_chunks(out, body)
-            if within is not None:
-                return True, rows, None
-            query = limited  # cut by the cap: at most one row past it, written with the truncation note
-    return plan(store.query(query, **options), job, prefixes)
-
-
-def _write_chunks(out: BinaryIO, body: bytes) -> None:
-    view = memoryview(body)
-    for start in range(0, len(view), CHUNK_BYTES):
-        out.write(view[start:start + CHUNK_BYTES])
-
-
-def plan(result, job: Job, prefixes: dict[str, str]) -> tuple[bool, int, Callable[[BinaryIO], None]]:
-    """A query's result (pyoxigraph's, evaluated here or parsed from a remote store) made ready to write in
-    the job's format: whether the row cap cut it, how many rows or triples it keeps, and the function that
-    writes it. Evaluation happens here (up to one row past the cap, to know whether the cap cut), so the
-    head of a response is known before its first byte is written."""
-    fmt = BY_NAME[job.format]
-    if isinstance(result, QueryBoolean):
-        if fmt.kind != "results":
-            raise WrongFormError(f"an ASK query answers true or false: ask for a result format, not {fmt.media_type}")
-        return False, 1, lambda out: out.write(result.serialize(format=fmt.results_format))
-    if isinstance(result, QuerySolutions):
-        if fmt.kind != "results":
-            raise WrongFormError(f"a SELECT query answers a table: ask for a result format, not {fmt.media_type}")
-        variables = [v.value for v in result.variables]
-        kept = list(islice(result, job.max_rows + 1))
-        truncated = len(kept) > job.max_rows
-        rows = [[solution[v] for v in variables] for solution in kept[: job.max_rows]]
-        return truncated, len(rows), lambda out: write_solutions(out, variables, rows, job.format, truncated, job.max_rows)
-    if fmt.kind != "rdf":
-        raise WrongFormError(f"a CONSTRUCT or DESCRIBE query answers a graph: ask for an RDF format, not {fmt.media_type}")
-    triples = list(islice(result, job.max_rows + 1))
-    truncated = len(triples) > job.max_rows
-    del triples[job.max_rows:]
-
-    def write(out: BinaryIO) -> None:
-        if truncated and job.format in ("turtle", "trig", "ntriples", "nquads"):
-            out.write(f"# results truncated after {job.max_rows} triples (KG_MAX_ROWS)\n".encode())
-        serialize(triples, output=out, format=fmt.rdf_format, prefixes=prefixes if job.format in ("turtle", "trig") else None)
-
-    return truncated, len(triples), write
-
-
-def to_answer(result, job: Job, prefixes: dict[str, str]) -> Answer:
-    """A query's result as one whole ``Answer`` (for engines that do not stream)."""
-    truncated, rows, write = plan(result, job, prefixes)
-    out = io.BytesIO()
-    write(out)
-    return Answer(out.getvalue(), job.format, truncated, rows)
+from ..store import open_for_queries
+from .engine import (
+    CHUNK_BYTES,
+    Answer,
+    EngineBusy,
+    Job,
+    QuerySyntaxError,
+    QueryTimeout,
+    Streamed,
+    WorkerCrashed,
+    WorkerFailed,
+    WrongFormError,
+    collect,
+)
+from .evaluate import execute
 
 
 class _PipeWriter:
@@ -529,30 +328,3 @@ def _drain(chunks: queue.Queue) -> Iterator[bytes]:
         if isinstance(item, Exception):
             raise item  # after the head: the response is cut short, which the client sees as an error
         yield item
-
-
-def start_pool(settings, build) -> tuple[Engine, list[str]]:
-    """Prepare the on-disk store for this build and start ``settings.workers`` workers over it (each holding
-    the data in memory if the build has at most ``settings.memory_store_triples`` triples), with bounded
-    lookups answered in this process from a store of its own (``inline``) unless ``settings.inline_rows`` is
-    0, behind the result cache unless ``settings.cache_entries`` is 0; also return the named graphs the
-    store holds."""
-    from ..iris import Iris, prefixes
-    from .cache import cached
-
-    path, nquads = prepare_serving(build, settings)
-    graphs = named_graphs(path)
-    pool: Engine = WorkerPool(
-        str(path),
-        size=settings.workers,
-        timeout=settings.query_timeout,
-        version=build.version,
-        prefixes=prefixes(Iris(build.base_iri)),
-        memory_mb=settings.worker_memory_mb,
-        nquads=str(nquads) if nquads else None,
-    )
-    if settings.inline_rows:
-        from .inline import InlineLookups
-
-        pool = InlineLookups(pool, open_for_queries(path, nquads), pool.prefixes, settings.inline_rows)
-    return cached(pool, settings), graphs

@@ -24,7 +24,8 @@ from ..iris import Iris, prefixes
 from ..sparql.formats import NotAcceptable, negotiate
 from ..sparql.guard import QueryRefused, QueryTooLarge
 from ..sparql.protocol import ProtocolError
-from ..sparql.workers import Engine, EngineError, start_pool
+from ..sparql.engine import Engine, EngineError
+from ..sparql.stack import start_pool
 from ..store import BuildInfo, read_build
 from . import dumps, fragments, harvest, pages, reconcile, resources, signposting, sparql, validation, vocab, workbench
 from .client_counts import SharedCounts

@@ -39,7 +39,7 @@ from ..sparql.formats import SOLUTIONS, NotAcceptable, negotiate
 from ..sparql.guard import QueryRefused, guard
 from ..sparql.inline import bounded
 from ..sparql.protocol import ProtocolError, parse_request
-from ..sparql.workers import Job
+from ..sparql.engine import Job
 from .links import links_for, url_path
 from .response_cache import BYPASS, storable, vary_values
 from .sparql import PATHS, PEEKED, query_job

@@ -69,7 +69,7 @@ def remote_engine(url: str, settings: Settings, build: BuildInfo):
     from ..iris import Iris, prefixes
     from ..sparql.cache import cached
     from ..sparql.remote import RemoteEngine
-    from ..sparql.workers import EngineError
+    from ..sparql.engine import EngineError
 
     problem = http_url_problem(url, "a SPARQL query endpoint")
     if problem:

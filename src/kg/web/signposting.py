@@ -20,7 +20,7 @@ from starlette.datastructures import MutableHeaders
 from pyoxigraph import NamedNode
 
 from ..metadata import DUMPS, LICENSE
-from ..sparql.workers import EngineError
+from ..sparql.engine import EngineError
 from .links import Links, links_for, url_path
 from .middleware import ReadAnswerMiddleware
 from .view import LABELS, select

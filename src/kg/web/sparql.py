@@ -12,7 +12,7 @@ from starlette.routing import Route
 from ..sparql.formats import GRAPH, SOLUTIONS, Format
 from ..sparql.guard import Guarded, guard
 from ..sparql.protocol import QueryRequest, parse_request
-from ..sparql.workers import Job, Streamed, collect
+from ..sparql.engine import Job, Streamed, collect
 from .links import Links, links_for, url_path
 from .render import Problem, choose, rdf_bytes, render, respond
 from .service import service_description

@@ -10,7 +10,7 @@ from fastapi import Request
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
 from starlette.concurrency import run_in_threadpool
 
-from ..sparql.workers import Job
+from ..sparql.engine import Job
 
 LABELS = (
     "http://www.w3.org/2004/02/skos/core#prefLabel",
