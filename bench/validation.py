@@ -20,12 +20,16 @@ import re
 import sys
 import time
 
-import kg.validate
-from kg import authored, shacl_core, shacl_sparql
+import kg.validation.run
+from kg import authored
+from kg.validation import compile as shacl_compile
+from kg.validation import report as shacl_report
+from kg.validation.engine import Engine
+from kg.validation import sparql as shacl_sparql
 from kg.config import Settings
 from kg.inputs import read_graph
 from kg.iris import Iris
-from kg.validate import load_shapes, validate_graph, violation_queries
+from kg.validation.run import load_shapes, validate_graph, violation_queries
 
 
 # Kinds whose IRIs the shapes tie to their content (a passage names its offsets, a time-span its date) or
@@ -85,15 +89,15 @@ def main(argv: list[str] | None = None) -> int:
     ontology = authored.parse_turtle(settings.root / authored.ONTOLOGY, Iris(settings.base_iri))
     checks = violation_queries(settings)
     t2 = time.perf_counter()
-    timed(shacl_core, "plan", "compile shapes (kg.shacl_core)")
-    timed(shacl_core.Engine, "run", "SHACL Core with the SHACL-SPARQL in it (kg.shacl_core)")
+    timed(shacl_compile, "plan", "compile shapes (kg.validation.compile)")
+    timed(Engine, "run", "SHACL Core with the SHACL-SPARQL in it (kg.validation.engine)")
     timed(shacl_sparql, "load", "  of which loading the pyoxigraph store")
     timed(shacl_sparql, "rows", "  of which SHACL-SPARQL queries (pyoxigraph)")
-    timed(shacl_core.Engine, "write", "report graph")
-    timed(kg.validate, "shacl_validate", "pyshacl (engine=pyshacl, or shapes kg.shacl_core leaves)")
+    timed(shacl_report, "write", "report graph (kg.validation.report)")
+    timed(kg.validation.run, "shacl_validate", "pyshacl (engine=pyshacl, or shapes kg's engine leaves)")
     timed(shacl_sparql, "evaluate", "SHACL-SPARQL beside pyshacl (pyoxigraph)")
     timed(shacl_sparql, "load_store", "pyoxigraph load (engine=pyshacl: the violation queries' store)")
-    timed(kg.validate, "_run_checks", "violation queries (pyoxigraph)")
+    timed(kg.validation.run, "_run_checks", "violation queries (pyoxigraph)")
     prof = cProfile.Profile() if args.profile else None
     print(f"{len(text.encode()) / 2**20:.1f} MiB of N-Quads; shapes {t2 - t1:.2f} s; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

@@ -10,7 +10,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
-import kg.validate
+import kg.validation.run
 from graph_compare import same_graph
 
 from kg.build import BuildResult, build
@@ -91,21 +91,21 @@ COMPARED: list[int] = [0]
 
 def pytest_terminal_summary(terminalreporter):
     if COMPARED[0]:
-        terminalreporter.write_line(f"kg.shacl_core and pyshacl gave the same report on {COMPARED[0]} validations")
+        terminalreporter.write_line(f"kg's engine and pyshacl gave the same report on {COMPARED[0]} validations")
 
 
 @pytest.fixture(autouse=True)
 def engines_agree(monkeypatch):
-    """Every validation by kg's engine (kg.shacl_core, kg.shacl_sparql) in this process is run again by
+    """Every validation by kg's engine (kg.validation) in this process is run again by
     pyshacl alone and must give the same report graph and conformance (issue 7: "identical reports")."""
-    original = kg.validate._shacl_kg
+    original = kg.validation.run._shacl_kg
 
     def compared(data, shapes, ontology, store):
         ours = original(data, shapes, ontology, store)
-        theirs = kg.validate._shacl_pyshacl(data, shapes, ontology, "pyshacl", None, None)
+        theirs = kg.validation.run._shacl_pyshacl(data, shapes, ontology, "pyshacl", None, None)
         assert_same_report(ours, theirs)
         COMPARED[0] += 1
         return ours
 
-    monkeypatch.setattr(kg.validate, "_shacl_kg", compared)
+    monkeypatch.setattr(kg.validation.run, "_shacl_kg", compared)
     yield

@@ -25,7 +25,7 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
-    from .validate import cli_validate
+    from .validation.run import cli_validate
 
     return cli_validate(settings, args.files, args.format, args.shapes)
 

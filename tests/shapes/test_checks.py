@@ -8,7 +8,7 @@ from rdflib.namespace import RDF, SKOS
 
 from kg.build import assemble
 from kg.iris import OA, QB
-from kg.validate import validate_graph, violation_queries
+from kg.validation.run import validate_graph, violation_queries
 
 ID = Namespace("https://kg.example.org/id/")
 J = ID["observation/sent-1959-jilin-persons"]
@@ -66,7 +66,7 @@ def test_check_finds_its_case_and_nothing_else(checks, name):
 
 
 def test_a_row_is_a_violation_on_its_focus(checks):
-    """Run through kg.validate, as the build does: each row is a violation on its ?focus."""
+    """Run through kg.validation.run, as the build does: each row is a violation on its ?focus."""
     name = "dangling-reference-violation.rq"
     g = Graph()
     for t in CASES[name][0]:

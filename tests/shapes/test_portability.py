@@ -12,7 +12,7 @@ from rdflib import Graph
 from rdflib.namespace import RDF, SH
 
 from kg.build import assemble
-from kg.validate import rebase_shapes
+from kg.validation.run import rebase_shapes
 
 FORBIDDEN = re.compile(r"\b(VALUES|MINUS|SERVICE)\b", re.I)
 

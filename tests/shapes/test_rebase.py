@@ -9,7 +9,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import SH
 
 from kg.build import assemble
-from kg.validate import rebase_shapes, validate_graph
+from kg.validation.run import rebase_shapes, validate_graph
 
 BASE = "http://example.net/data/"
 

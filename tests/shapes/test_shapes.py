@@ -20,7 +20,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS
 
 from kg.build import Built, assemble
 from kg.iris import CRM, EDTF, ELI, OA, ORG, QB, SCHEMA
-from kg.validate import Report, rebase_shapes, validate_graph
+from kg.validation.run import Report, rebase_shapes, validate_graph
 
 
 @dataclass(frozen=True)

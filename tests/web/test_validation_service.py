@@ -18,12 +18,12 @@ import uvicorn
 from rdflib import Graph
 from rdflib.namespace import RDF, SH
 
-from kg.validate import cli_validate
+from kg.validation.run import cli_validate
 from kg.web.app import create_app
 from kg.web.server import server_config
 
 # One observation with its figure typed as a string and no data set, area, period, population or evidence
-# (the case tests/test_validate_cli.py gives `kg validate`).
+# (the case tests/validation/test_cli.py gives `kg validate`).
 VIOLATING = (Path(__file__).parents[1] / "fixtures" / "shapes" / "validate" / "violating-observation.ttl").read_text(
     encoding="utf-8")
 FOCUS = "https://kg.example.org/id/observation/example"

@@ -56,7 +56,7 @@ FORMATS: tuple[Format, ...] = (
     Format("trig", "application/trig", "rdf", "trig", ("trig",), ""),
     Format("nquads", "application/n-quads", "rdf", "nq", ("nq", "nquads", "n-quads"), ""),
     Format("html", "text/html", "html", "html", ("html",), "text/html; charset=utf-8", ("application/xhtml+xml",)),
-    # a validation report as plain JSON (kg.validate.Report.json), next to the SHACL report graph in RDF
+    # a validation report as plain JSON (kg.validation.run.Report.json), next to the SHACL report graph in RDF
     Format("report-json", "application/json", "report", "json", ("report-json", "json"), ""),
 )
 

@@ -1,7 +1,7 @@
 """A VALUES block put at the start of a query's WHERE clause, so evaluation starts from the given terms.
 
 Used for the server's own queries with bound variables (``evaluate.bound_query``) and for the SHACL-SPARQL
-constraints evaluated for many focus nodes at once (``shacl_sparql``): pyoxigraph's ``substitutions``
+constraints evaluated for many focus nodes at once (``kg.validation.sparql``): pyoxigraph's ``substitutions``
 filter the solutions after evaluation instead, hundreds of times slower on large data. The block is joined
 under SPARQL's scoping: a nested FILTER does not see a value unless a pattern there binds the variable.
 """

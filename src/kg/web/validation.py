@@ -2,7 +2,7 @@
 form to paste or upload it (no JavaScript).
 
 The same functions as ``kg validate`` do the work (``kg.inputs.read_graph`` reads the data, with no remote
-JSON-LD context fetched and ``owl:imports`` never followed; ``kg.validate.validate_graph`` runs the shapes and
+JSON-LD context fetched and ``owl:imports`` never followed; ``kg.validation.run.validate_graph`` runs the shapes and
 the violation queries), so the report has the same wording. They run in worker processes that hold the
 shapes, the ontology and the checks parsed once: a validation over its wall-clock limit
 (``KG_VALIDATE_TIMEOUT``) or its memory (``KG_WORKER_MEMORY_MB``) gets its worker killed and replaced, and
@@ -91,7 +91,7 @@ def _worker_main(conn, settings: Settings, memory_bytes: int | None) -> None:
     from .. import authored
     from ..inputs import read_graph
     from ..iris import Iris
-    from ..validate import load_shapes, validate_graph, violation_queries
+    from ..validation.run import load_shapes, validate_graph, violation_queries
 
     iris = Iris(settings.base_iri)
     everything = load_shapes(settings)

@@ -7,7 +7,7 @@ forbids VALUES in constraint queries, so ours cannot clash), the rows are groupe
 row becomes the validation result SHACL 1.0 section 5.3.2 prescribes. Anything this module does not
 handle exactly (``$currentShape``, ``$shapesGraph``, nested SELECTs, complex ``sh:path``, shapes without
 targets of their own or of a parent node shape) is left in the shapes graph for pyshacl to run, so the
-combined report is the one pyshacl alone gives (tests/test_shacl_sparql.py compares them).
+combined report is the one pyshacl alone gives (tests/validation/test_sparql.py compares them).
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ from pyoxigraph import NamedNode as OxNamed
 from pyoxigraph import Quad as OxQuad
 from pyoxigraph import QuerySolutions, Store
 from pyoxigraph import Variable as OxVariable
-from rdflib import BNode, ConjunctiveGraph, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
-from rdflib.plugins.stores.memory import Memory
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 
-from .sparql.results import bound_terms
-from .sparql.values import values_first
+from ..sparql.results import bound_terms
+from ..sparql.values import values_first
+from .components import Component
+from .values import Rec, Unsupported, memory_index
 
 _THIS = re.compile(r"\$this\b")
 _PATH = re.compile(r"\$PATH\b")
@@ -153,17 +154,6 @@ ONTOLOGY = OxNamed("urn:x-kg:ontology")
 WITH_ONTOLOGY = [DefaultGraph(), ONTOLOGY]
 
 
-def memory_index(g: Graph, name: str) -> dict | None:
-    """rdflib's own ``spo`` or ``pos`` dictionary of ``g`` when ``g`` alone owns an in-memory store, else None.
-
-    Walking these is about ten times faster than ``Graph.triples``, which works out each triple's contexts.
-    """
-    store = g.store
-    if type(store) is not Memory or isinstance(g, ConjunctiveGraph):
-        return None
-    if any(c is not g for c in store._Memory__all_contexts):  # noqa: SLF001 (rdflib keeps no public view)
-        return None
-    return getattr(store, "_Memory__" + name)
 
 
 def each_triple(g: Graph):
@@ -456,3 +446,68 @@ def rows(loaded: Loaded, prepared: Prepared, focus: list, default_graph=None) ->
             if item not in found:
                 found.append(item)
     return out
+
+
+# --- the sh:sparql component of kg's engine --------------------------------------------------------------
+
+_SPARQL_SPECIAL = re.compile(r"[?$](failure|currentShape|shapesGraph)\b")
+
+
+class Sparql(Component):
+    """sh:sparql: each constraint once for all focus nodes (``rows``), rows as pyshacl reads them."""
+
+    iri = SH.SPARQLConstraintComponent
+
+    def __init__(self, c, node, shape_path):
+        self.constraints = []
+        for constraint in c.g.objects(node, SH.sparql):
+            if c.g.value(constraint, SH.deactivated) == Literal(True):
+                continue
+            selects = list(c.g.objects(constraint, SH.select))
+            if len(selects) != 1 or list(c.g.objects(constraint, SH.ask)) or _SPARQL_SPECIAL.search(str(selects[0])):
+                raise Unsupported(f"sh:sparql {constraint} on {node}")
+            prepared = prepare(c.g, node, constraint, shape_path)
+            if prepared is None:
+                raise Unsupported(f"sh:sparql {constraint} on {node}")
+            messages = set(c.g.objects(constraint, SH.message))
+            if not all(isinstance(m, Literal) and isinstance(m.value, str) for m in messages):
+                raise Unsupported(f"sh:message of {constraint}")
+            self.constraints.append((constraint, prepared, messages))
+
+    def run(self, engine, shape, fv, recs):
+        bad = set()
+        for constraint, prepared, messages in self.constraints:
+            loaded = engine.loaded()
+            if not loaded.lexical_changed:
+                found = rows(loaded, prepared, list(fv), WITH_ONTOLOGY)
+            else:
+                found = rows_rdflib(engine.union(), engine.shapes, constraint,
+                                                 shape.path if isinstance(shape.path, URIRef) else None, list(fv))
+            for f, found_rows in found.items():
+                for this, path, value, rest in found_rows:
+                    if value is None and not shape.is_property:
+                        value = f
+                    recs[f].append(Rec(this or f, shape, self, self.iri, value, path, constraint,
+                                       (this, path, value, rest, messages)))
+                    bad.add(f)
+        return bad
+
+    def messages(self, engine, rec):
+        this, path, value, rest, extra = rec.bound
+        shape_messages = list(rec.shape.messages)
+        out = []
+        bound = dict(rest)
+        for k, x in (("this", this), ("path", path), ("value", value)):
+            if x is not None:
+                bound[k] = x
+
+        def fmt(msg):
+            for var, val in bound.items():
+                msg = re.sub("{{[?$]{}}}".format(var), str(val), msg)
+            return Literal(msg)
+        for m in extra:
+            if m not in shape_messages:
+                out.append(fmt(str(m.value)) if isinstance(m, Literal) else m)
+        for m in shape_messages:
+            out.append(fmt(str(m.value)) if isinstance(m, Literal) else m)
+        return out

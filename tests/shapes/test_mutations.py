@@ -1,7 +1,7 @@
 """Mutation tests (issue 2, "Tests"): removing or changing any stated figure, or moving any evidence offset,
 makes validation fail, and fail on the node that was changed.
 
-The graph is assembled once. Each mutation is validated with ``kg.validate.validate_graph`` against the shape
+The graph is assembled once. Each mutation is validated with ``kg.validation.run.validate_graph`` against the shape
 that owns the fact (the others narrowed away, see tests/conftest.py), on the part of the graph that shape
 reads: the figures with what they point to, or one passage with its selectors and the text. One more run per
 kind applies every mutation at once to the whole graph against all the shapes, so the narrowing hides
@@ -18,7 +18,7 @@ from rdflib.namespace import OWL, RDF, SH, XSD
 
 from kg.build import assemble
 from kg.iris import OA, QB
-from kg.validate import rebase_shapes, validate_graph
+from kg.validation.run import rebase_shapes, validate_graph
 
 KG = Namespace("https://kg.example.org/ontology/kg#")
 SDMX = Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")

@@ -1,4 +1,4 @@
-"""kg.shacl_sparql: SHACL-SPARQL constraints run by pyoxigraph give exactly pyshacl's results."""
+"""kg.validation.sparql: SHACL-SPARQL constraints run by pyoxigraph give exactly pyshacl's results."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from rdflib.namespace import SH, XSD
 from kg.build import assemble
 from kg.config import Settings, project_root
 from kg.iris import OA, Iris
-from kg import shacl_sparql
-from kg.shacl_sparql import split
-from kg.validate import validate_graph
+from kg.validation import sparql as shacl_sparql
+from kg.validation.sparql import split
+from kg.validation.run import validate_graph
 
 TINY_SHAPES = """
 @prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -129,7 +129,7 @@ ex:d a ex:Thing ; ex:n "x"@en .
 
 def test_constraints_behind_logic_run_once_for_all_nodes(monkeypatch):
     """A SPARQL constraint reached through sh:xone is one pyoxigraph query for every node it is asked
-    about (kg.shacl_core), not one rdflib query per node; the report is pyshacl's own."""
+    about (kg's engine (kg.validation.engine)), not one rdflib query per node; the report is pyshacl's own."""
     shapes = Graph().parse(data=NESTED_SHAPES, format="turtle")
     data = Graph().parse(data=NESTED_DATA, format="turtle")
     asked = []

@@ -17,7 +17,7 @@ from kg.iris import OA
 from kg.store import read_build
 
 # One observation with its figure typed as a string and no data set, area, period, population or evidence.
-VIOLATING = Path(__file__).parent / "fixtures" / "shapes" / "validate" / "violating-observation.ttl"
+VIOLATING = Path(__file__).parents[1] / "fixtures" / "shapes" / "validate" / "violating-observation.ttl"
 FOCUS = "https://kg.example.org/id/observation/example"
 
 

@@ -1,4 +1,4 @@
-"""Validation: SHACL shapes (Core and SHACL-SPARQL, run by kg.shacl_core, or pyshacl as the reference) plus the
+"""Validation: SHACL shapes (Core and SHACL-SPARQL, run by kg's engine (kg.validation.engine), or pyshacl as the reference) plus the
 ``*-violation.rq`` checks.
 
 One report type serves the build, ``kg validate`` and the validation service: results grouped by focus
@@ -19,10 +19,13 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.namespace import PROV, RDF, RDFS, SH, SKOS
 
-from . import authored, shacl_core, shacl_sparql
-from .config import Settings
-from .inputs import InputError, read_files
-from .iris import OA, Iris
+from .. import authored
+from ..config import Settings
+from ..inputs import InputError, read_files
+from ..iris import OA, Iris
+from . import sparql as shacl_sparql
+from . import compile as shacl_compile
+from .engine import Engine
 
 CHECKS = Path("queries/checks")
 CHECK_SOURCE = "kg:violation-query"
@@ -210,10 +213,10 @@ def _namespaces_of(data: Graph) -> Graph:
 
 
 def _shacl_kg(data: Graph, shapes: Graph, ontology: Graph | None, store) -> tuple[bool, Graph]:
-    """kg.shacl_core for what it implements; pyshacl (as _shacl_pyshacl) for the shapes it leaves.
+    """kg.validation.engine for what it implements; pyshacl (as _shacl_pyshacl) for the shapes it leaves.
     ``store()`` gives the pyoxigraph store of the data and the ontology (shacl_sparql.load)."""
-    plan = shacl_core.plan(shapes)
-    evaluator = shacl_core.Engine(shapes, data, ontology, _namespaces_of(data), store)
+    plan = shacl_compile.plan(shapes)
+    evaluator = Engine(shapes, data, ontology, _namespaces_of(data), store)
     conforms, found = evaluator.run(plan.fast)
     report_graph = evaluator.write(found, conforms)
     if plan.rest is not None:
@@ -232,7 +235,7 @@ def _shacl_kg(data: Graph, shapes: Graph, ontology: Graph | None, store) -> tupl
 
 def _shacl_pyshacl(data: Graph, shapes: Graph, ontology: Graph | None, engine: str,
                    focus_nodes: list[URIRef] | None, use_shapes: list[URIRef] | None) -> tuple[bool, Graph]:
-    """pyshacl's run; with engine="kg" the SHACL-SPARQL constraints it can are taken by kg.shacl_sparql."""
+    """pyshacl's run; with engine="kg" the SHACL-SPARQL constraints it can are taken by kg.validation.sparql."""
     constraints = []
     shapes_all = shapes
     if engine == "kg":
@@ -274,10 +277,10 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None,
     ``focus_nodes`` and ``use_shapes`` narrow the run to some nodes or shapes (pyshacl options), for
     tests that validate many small mutations of one graph.
 
-    ``engine="kg"`` (the default) runs the shapes with kg.shacl_core (SHACL Core in Python over indexes,
+    ``engine="kg"`` (the default) runs the shapes with kg.validation.engine (SHACL Core in Python over indexes,
     SHACL-SPARQL in pyoxigraph), leaving to pyshacl only shapes that module does not implement, and the
-    runs narrowed by ``focus_nodes``/``use_shapes`` (pyshacl Core, SHACL-SPARQL by kg.shacl_sparql);
-    ``engine="pyshacl"`` runs everything in pyshacl. Both give the same report (tests/test_shacl_core.py).
+    runs narrowed by ``focus_nodes``/``use_shapes`` (pyshacl Core, SHACL-SPARQL by kg.validation.sparql);
+    ``engine="pyshacl"`` runs everything in pyshacl. Both give the same report (tests/validation/test_engine.py).
     """
     if engine not in ("kg", "pyshacl"):
         raise ValueError(f"unknown validation engine {engine!r}")

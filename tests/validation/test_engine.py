@@ -1,4 +1,4 @@
-"""kg.shacl_core: SHACL Core (with the SHACL-SPARQL inside it) gives exactly pyshacl's report (issue 7).
+"""kg's engine (kg.validation.engine): SHACL Core (with the SHACL-SPARQL inside it) gives exactly pyshacl's report (issue 7).
 
 Every validation the tests run in this process is compared with pyshacl's by tests/conftest.py
 (``engines_agree``): the shape cases, the mutations, the real build, ``kg validate``. The cases here add
@@ -14,8 +14,8 @@ import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from kg import shacl_core
-from kg.validate import validate_graph
+from kg.validation import compile as shacl_compile
+from kg.validation.run import validate_graph
 
 PREFIXES = """
 @prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -92,8 +92,8 @@ def tuples(report) -> list[str]:
 def test_every_core_component_gives_pyshacls_report():
     shapes = Graph().parse(data=EVERY_COMPONENT, format="turtle")
     data = Graph().parse(data=EVERY_COMPONENT_DATA, format="turtle")
-    plan = shacl_core.plan(shapes)
-    assert plan.rest is None and len(plan.fast) == 5  # every shape with targets runs in kg.shacl_core
+    plan = shacl_compile.plan(shapes)
+    assert plan.rest is None and len(plan.fast) == 5  # every shape with targets runs in kg's engine (kg.validation.engine)
     ours, theirs = both(data, shapes)
     assert tuples(ours) == tuples(theirs)
     assert ours.conforms == theirs.conforms is False
@@ -125,7 +125,7 @@ ex:a a ex:Thing ; ex:parent ex:b ; ex:name "x" , "y" .
 ex:b ex:label "b" .
 ex:c a ex:Thing .
 """, format="turtle")
-    plan = shacl_core.plan(shapes)
+    plan = shacl_compile.plan(shapes)
     assert [str(s.node) for s in plan.fast] == ["http://example.org/PlainShape"] and plan.rest is not None
     ours, theirs = both(data, shapes)
     assert tuples(ours) == tuples(theirs)
@@ -133,14 +133,14 @@ ex:c a ex:Thing .
         "MinCountConstraintComponent", "MaxCountConstraintComponent", "ClassConstraintComponent"}
 
 
-ABUSE = Path(__file__).resolve().parent / "fixtures" / "abuse" / "xss.trig"
+ABUSE = Path(__file__).resolve().parents[1] / "fixtures" / "abuse" / "xss.trig"
 
 
 @pytest.mark.parametrize("kind", ["collection", "blank-nodes", "xss"])
 def test_hostile_inputs_of_kg_validate(settings, kind):
     """What tests/abuse gives `kg validate` in another process (deep nesting, script in literals and IRIs),
     validated here by both engines against our shapes and a shape reaching into the blank nodes."""
-    from kg.validate import load_shapes
+    from kg.validation.run import load_shapes
 
     shapes = load_shapes(settings)
     shapes.parse(data=PREFIXES + """
