@@ -21,7 +21,7 @@ import sys
 import time
 
 import kg.validation.run
-from kg import authored
+from kg.build import authored
 from kg.validation import compile as shacl_compile
 from kg.validation import report as shacl_report
 from kg.validation.engine import Engine

@@ -13,7 +13,7 @@ from rdflib.namespace import RDF, SH
 import kg.validation.run
 from graph_compare import same_graph
 
-from kg.build import BuildResult, build
+from kg.build.pipeline import BuildResult, build
 from kg.config import Settings, project_root
 
 KGSH = "https://kg.example.org/shapes#"

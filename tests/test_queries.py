@@ -13,7 +13,7 @@ from pyoxigraph import Store
 from rdflib.plugins.sparql import prepareQuery
 
 from kg import catalog, cli
-from kg.build import build
+from kg.build.pipeline import build
 from kg.config import Settings
 from kg.store import open_for_queries, prepare_store, read_build
 

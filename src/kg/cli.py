@@ -13,7 +13,7 @@ PASSWORD_ENV = "KG_PUBLISH_PASSWORD"  # kg publish --user: the password, kept of
 
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    from .build import BuildError, build
+    from .build.pipeline import BuildError, build
 
     try:
         result = build(settings)

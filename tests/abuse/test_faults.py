@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kg import dumps
+from kg.build import dumps
 from kg.cli import main
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o }"

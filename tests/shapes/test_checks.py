@@ -6,7 +6,7 @@ import pytest
 from rdflib import BNode, Graph, Literal, Namespace
 from rdflib.namespace import RDF, SKOS
 
-from kg.build import assemble
+from kg.build.pipeline import assemble
 from kg.iris import OA, QB
 from kg.validation.run import validate_graph, violation_queries
 

@@ -16,7 +16,7 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, SH, XSD
 
-from kg.build import assemble
+from kg.build.pipeline import assemble
 from kg.iris import OA, QB
 from kg.validation.run import rebase_shapes, validate_graph
 

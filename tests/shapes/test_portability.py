@@ -11,7 +11,7 @@ from pyoxigraph import Store
 from rdflib import Graph
 from rdflib.namespace import RDF, SH
 
-from kg.build import assemble
+from kg.build.pipeline import assemble
 from kg.validation.run import rebase_shapes
 
 FORBIDDEN = re.compile(r"\b(VALUES|MINUS|SERVICE)\b", re.I)

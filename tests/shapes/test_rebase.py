@@ -8,7 +8,7 @@ from dataclasses import replace
 from rdflib import Literal, URIRef
 from rdflib.namespace import SH
 
-from kg.build import assemble
+from kg.build.pipeline import assemble
 from kg.validation.run import rebase_shapes, validate_graph
 
 BASE = "http://example.net/data/"

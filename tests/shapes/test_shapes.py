@@ -18,7 +18,7 @@ import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD
 
-from kg.build import Built, assemble
+from kg.build.pipeline import Built, assemble
 from kg.iris import CRM, EDTF, ELI, OA, ORG, QB, SCHEMA
 from kg.validation.run import Report, rebase_shapes, validate_graph
 

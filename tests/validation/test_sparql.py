@@ -6,7 +6,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SH, XSD
 
-from kg.build import assemble
+from kg.build.pipeline import assemble
 from kg.config import Settings, project_root
 from kg.iris import OA, Iris
 from kg.validation import sparql as shacl_sparql

@@ -11,7 +11,7 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from kg.build import build
+from kg.build.pipeline import build
 from kg.config import Settings
 from kg.web.live import LiveServer
 from kg.web.live import free_port as _free_port

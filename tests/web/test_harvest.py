@@ -12,7 +12,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, OWL, RDF
 
-from kg.changelog import changes, diff, releases
+from kg.build.changelog import changes, diff, releases
 
 SPDX = "http://spdx.org/rdf/terms#"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

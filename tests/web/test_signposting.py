@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from kg.metadata import DUMPS
+from kg.build.metadata import DUMPS
 
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 DATASET = "https://kg.example.org/id/dataset/kg-1959"

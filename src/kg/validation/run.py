@@ -19,7 +19,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.namespace import PROV, RDF, RDFS, SH, SKOS
 
-from .. import authored
+from ..build import authored
 from ..config import Settings
 from ..inputs import InputError, read_files
 from ..iris import OA, Iris

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from pyoxigraph import Literal as OxLiteral
 from starlette.datastructures import MutableHeaders
 
-from ..changelog import changes, released_at
+from ..build.changelog import changes, released_at
 from .links import Links, request_links
 from .middleware import ReadAnswerMiddleware
 from .render import CACHE_CONTROL, Problem

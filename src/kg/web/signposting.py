@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from starlette.datastructures import MutableHeaders
 from pyoxigraph import NamedNode
 
-from ..metadata import DUMPS, LICENSE
+from ..build.metadata import DUMPS, LICENSE
 from ..sparql.engine import EngineError
 from .links import Links, links_for, url_path
 from .middleware import ReadAnswerMiddleware

@@ -88,7 +88,7 @@ def _worker_main(conn, settings: Settings, memory_bytes: int | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    from .. import authored
+    from ..build import authored
     from ..inputs import read_graph
     from ..iris import Iris
     from ..validation.run import load_shapes, validate_graph, violation_queries

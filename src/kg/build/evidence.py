@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
 
-from .iris import OA, Iris
+from ..iris import OA, Iris
 from .source import QuoteError, SourceText, Span
 
 CONTEXT_CHARS = 32

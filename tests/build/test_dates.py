@@ -1,8 +1,8 @@
-"""kg.dates: EDTF as stated, with computed bounds and no invented precision."""
+"""kg.build.dates: EDTF as stated, with computed bounds and no invented precision."""
 
 import pytest
 
-from kg.dates import EdtfError, bounds
+from kg.build.dates import EdtfError, bounds
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""kg.build: the whole build, its determinism, its atomicity and its failure reports."""
+"""kg.build.pipeline: the whole build, its determinism, its atomicity and its failure reports."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
-from kg.build import BuildError, build
+from kg.build.pipeline import BuildError, build
 from kg.config import Settings, project_root
 from kg.iris import CRM, EDTF, Iris
 
@@ -51,7 +51,7 @@ def test_build_writes_every_file(first):
 def test_two_builds_are_byte_identical_across_processes(first, tmp_path):
     # another process with another hash seed; validation is skipped there (it writes nothing)
     env = {**os.environ, "KG_DIST": str(tmp_path / "dist"), "PYTHONHASHSEED": "4242"}
-    code = "from kg.build import build; from kg.config import Settings; build(Settings.from_env(), validate=False)"
+    code = "from kg.build.pipeline import build; from kg.config import Settings; build(Settings.from_env(), validate=False)"
     subprocess.run([sys.executable, "-c", code], check=True, env=env, capture_output=True)
     for name in FILES:
         assert (tmp_path / "dist" / name).read_bytes() == (first.dist_dir / name).read_bytes(), name

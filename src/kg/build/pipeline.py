@@ -10,12 +10,12 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
 from . import authored, dumps, metadata
-from .config import Settings
+from ..config import Settings
 from .dates import EdtfError, bounds
 from .evidence import EvidenceReport, add_interpolations, expand_quotes, text_iri
-from .iris import CRM, EDTF, GRAPHS, Iris, prefixes
+from ..iris import CRM, EDTF, GRAPHS, Iris, prefixes
 from .source import SourceText
-from .validation.run import rebase_shapes
+from ..validation.run import rebase_shapes
 
 
 class BuildError(RuntimeError):
@@ -175,7 +175,7 @@ def build(settings: Settings, validate: bool = True) -> BuildResult:
     """Assemble, validate (SHACL and violation queries), render and publish atomically."""
     built = assemble(settings)
     if validate:
-        from .validation.run import validate_built
+        from ..validation.run import validate_built
 
         report = validate_built(built, settings)
         if not report.conforms:

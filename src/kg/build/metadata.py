@@ -11,7 +11,7 @@ from collections import Counter
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 
-from .iris import SCHEMA, Iris
+from ..iris import SCHEMA, Iris
 from .source import SourceText
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")

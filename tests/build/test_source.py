@@ -1,11 +1,11 @@
-"""kg.source: the stored text, quote finding, bracketed insertions, regions."""
+"""kg.build.source: the stored text, quote finding, bracketed insertions, regions."""
 
 from pathlib import Path
 
 import pytest
 
 from kg.config import project_root
-from kg.source import QuoteError, SourceText, Span
+from kg.build.source import QuoteError, SourceText, Span
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.exceptions import ParserError
 
-from .iris import GRAPHS, Iris
+from ..iris import GRAPHS, Iris
 
 STATEMENTS = Path("data/statements")
 ONTOLOGY = Path("ontology/kg.ttl")
