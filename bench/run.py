@@ -117,7 +117,7 @@ SELECT_JSON = "application/sparql-results+json"
 
 # Each request comes from its own client address (X-Forwarded-For, which kg serve trusts from loopback):
 # wrk's connections stand for that many clients, not one client that our per-client admission would
-# hold to one query at a time (KG_MAX_PER_CLIENT and the query cap in src/kg/web/admission.py). Peers
+# hold to one query at a time (KG_MAX_PER_CLIENT and the query cap in src/kg/web/serving/admission.py). Peers
 # ignore the header.
 LUA = r"""
 local paths = {%s}

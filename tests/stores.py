@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kg.web.live import free_port
+from kg.web.serving.live import free_port
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 VIRTUOSO = shutil.which("virtuoso-t")

@@ -7,7 +7,7 @@ import pytest
 from kg.config import ConfigError, Settings
 from fastapi import FastAPI
 
-from kg.web.server import server_config
+from kg.web.serving.server import server_config
 
 
 @pytest.mark.parametrize("raw, expected", [("1", True), ("on", True), ("TRUE", True), ("0", False), ("no", False), ("", False)])
@@ -51,7 +51,7 @@ def test_sizes_that_may_be_zero_but_not_negative(monkeypatch, name, field, defau
 def test_processes_auto(monkeypatch, cores, triples, remote, expected):
     from types import SimpleNamespace
 
-    from kg.web.server import front_end_processes
+    from kg.web.serving.server import front_end_processes
 
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(cores)))
     monkeypatch.delenv("KG_MEMORY_STORE_TRIPLES", raising=False)  # the default: 200,000

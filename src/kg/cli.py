@@ -64,9 +64,9 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from .store import StoreError, held_in_memory, read_build
-    from .web.client_counts import SharedCounts
-    from .web.served import COUNTS_ENV, STORE_ENV, make_app
-    from .web.server import front_end_processes, listening_socket, run_granian, server_config
+    from .web.serving.client_counts import SharedCounts
+    from .web.serving.served import COUNTS_ENV, STORE_ENV, make_app
+    from .web.serving.server import front_end_processes, listening_socket, run_granian, server_config
 
     try:
         if args.processes is not None:
@@ -125,7 +125,7 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         else:
             from uvicorn.supervisors import Multiprocess
 
-            config = server_config("kg.web.served:app", settings, args.host, args.port, factory=True,
+            config = server_config("kg.web.serving.served:app", settings, args.host, args.port, factory=True,
                                    processes=processes)
             Multiprocess(config, sockets=[sock]).run()
     finally:

@@ -39,7 +39,7 @@ def _int(name: str, default: int, minimum: int = 1) -> int:
 
 def processes_setting(name: str, raw: str) -> int | None:
     """A number of front-end processes as given (KG_PROCESSES, --processes): a whole number from 1, or
-    "auto" (None: ``kg.web.server.front_end_processes`` decides for the build being served)."""
+    "auto" (None: ``kg.web.serving.server.front_end_processes`` decides for the build being served)."""
     if raw.strip().lower() == "auto":
         return None
     try:

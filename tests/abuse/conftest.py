@@ -23,7 +23,7 @@ import pytest
 
 from kg.build.pipeline import build
 from kg.config import Settings
-from kg.web.live import LiveServer as Serving
+from kg.web.serving.live import LiveServer as Serving
 
 QUERY_TIMEOUT = 1.5  # seconds: runaways stop quickly here
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"

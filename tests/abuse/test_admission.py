@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from kg.web.admission import AdmissionControl
+from kg.web.serving.admission import AdmissionControl
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o }"
 pytestmark = pytest.mark.usefixtures("nothing_written")
@@ -59,7 +59,7 @@ def test_one_client_cannot_hold_every_worker(server, settings, unharmed):
 def test_requests_over_the_cap_get_429():
     """KG_MAX_PER_CLIENT over any counted route, on the middleware itself around an app that holds each
     request until told; the slot is free again as soon as the answer is sent."""
-    from kg.web.admission import AdmissionControl
+    from kg.web.serving.admission import AdmissionControl
 
     release = asyncio.Event()
 

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from kg.web.client_counts import BUSY, FULL, QUERIES, REQUESTS, REGION, LocalCounts, SharedCounts
+from kg.web.serving.client_counts import BUSY, FULL, QUERIES, REQUESTS, REGION, LocalCounts, SharedCounts
 
 
 @pytest.fixture

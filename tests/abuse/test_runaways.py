@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from kg.web.admission import AdmissionControl
+from kg.web.serving.admission import AdmissionControl
 
 pytestmark = pytest.mark.usefixtures("nothing_written")
 

@@ -13,8 +13,8 @@ import pytest
 
 from kg.build.pipeline import build
 from kg.config import Settings
-from kg.web.live import LiveServer
-from kg.web.live import free_port as _free_port
+from kg.web.serving.live import LiveServer
+from kg.web.serving.live import free_port as _free_port
 
 QUERY_TIMEOUT = 3.0  # seconds; short so that the runaway tests stay fast
 

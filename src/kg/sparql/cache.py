@@ -8,7 +8,7 @@ limit is enforced exactly as without the cache. Bounded twice, by entries and by
 used out first; an answer larger than a quarter of the byte budget is passed on and not kept.
 
 ``KG_CACHE_ENTRIES`` (0 turns the cache off, and the response cache in front of the app with it,
-src/kg/web/response_cache.py) and ``KG_CACHE_MB`` set the bounds.
+src/kg/web/serving/response_cache.py) and ``KG_CACHE_MB`` set the bounds.
 """
 
 from __future__ import annotations

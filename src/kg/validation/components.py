@@ -4,7 +4,6 @@ node kind, ranges, lengths, pattern, languages, unique language, in, has value, 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from pyshacl.constraints.core.string_based_constraints import StringBasedConstraintBase
 from pyshacl.constraints.core.value_constraints import DatatypeConstraintComponent
@@ -15,9 +14,6 @@ from rdflib.namespace import RDF, RDFS, SH, XSD
 
 from .values import CShape, Rec, Unsupported
 
-if TYPE_CHECKING:
-    from .engine import Engine
-
 _RDF_LANG = RDF.langString
 _WHOLE = {XSD.integer, XSD.nonNegativeInteger, XSD.positiveInteger, XSD.long, XSD.int, XSD.short, XSD.byte,
           XSD.unsignedLong, XSD.unsignedInt, XSD.unsignedShort, XSD.unsignedByte, XSD.negativeInteger,
@@ -27,11 +23,11 @@ _WHOLE = {XSD.integer, XSD.nonNegativeInteger, XSD.positiveInteger, XSD.long, XS
 class Component:
     iri: URIRef = URIRef("urn:notimplemented")
 
-    def run(self, engine: "Engine", shape: CShape, fv: dict, recs: dict) -> set:
+    def run(self, engine, shape: CShape, fv: dict, recs: dict) -> set:
         """Append this component's results to ``recs[f]``; return the focus nodes it fails."""
         raise NotImplementedError
 
-    def generic(self, engine: "Engine", rec: Rec) -> list:
+    def generic(self, engine, rec: Rec) -> list:
         return []
 
     def _fail(self, recs, f, shape, value=None, **kw) -> None:

@@ -8,14 +8,10 @@ appends ``Rec`` records; ``report`` writes them as pyshacl's report graph.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from rdflib import ConjunctiveGraph, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 from rdflib.plugins.stores.memory import Memory
-
-if TYPE_CHECKING:
-    from .components import Component
 
 ALLOWED = frozenset((SH.Info, SH.Warning))  # severities that conform under pyshacl's allow_warnings
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
@@ -138,7 +134,7 @@ class Rec:
 
     focus: object
     shape: "CShape"
-    comp: "Component"
+    comp: object  # the component (components, logical, sparql) that makes its messages
     component: URIRef
     value: object = None
     path: object = None  # an explicit sh:resultPath (SPARQL rows); else the shape's path

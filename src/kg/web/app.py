@@ -27,9 +27,11 @@ from ..sparql.protocol import ProtocolError
 from ..sparql.engine import Engine, EngineError
 from ..sparql.stack import start_pool
 from ..store import BuildInfo, read_build
-from . import dumps, fragments, harvest, pages, reconcile, resources, signposting, sparql, validation, vocab, workbench
-from .client_counts import SharedCounts
-from .front import FrontedApp
+from .linked_data import dumps, harvest, resources, signposting, vocab
+from .services import fragments, reconcile, sparql, validation
+from .pages import home as pages, workbench
+from .serving.client_counts import SharedCounts
+from .serving.front import FrontedApp
 from .render import Problem, templates
 
 CORS = {"Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
