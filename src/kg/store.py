@@ -134,7 +134,7 @@ def open_for_queries(store_path: Path, nquads: Path | None = None) -> Store:
     """The store a query worker answers from: the on-disk store at ``store_path`` opened read-only, or, given
     ``nquads`` (``memory_copy``), an in-memory store loaded from it.
 
-    Measured (README, Performance): in memory the catalog evaluates 1.3 to 13 times faster (every lookup is a
+    Measured (bench/results/2026-11-readme-runs.md): in memory the catalog evaluates 1.3 to 13 times faster (every lookup is a
     hash map's instead of RocksDB's), at about 0.4 KB of memory per triple in each worker and 0.6 s of
     loading per 10^5 triples when a worker starts; ``KG_MEMORY_STORE_TRIPLES`` sets the size up to which
     ``start_pool`` chooses it."""

@@ -16,7 +16,7 @@ budget nor ``KG_MAX_ROWS`` cut (a cut answer, with its truncation note, is the w
 
 Why: through a worker, an uncached lookup of one IRI paid the round trip to another process (two pipe
 messages, two wake-ups) for about 0.1 ms of evaluation; answered here it costs the evaluation alone
-(README, Performance). The time and memory limits hold by construction: at most ``KG_INLINE_ROWS`` + 1
+(bench/results/2026-11-readme-runs.md). The time and memory limits hold by construction: at most ``KG_INLINE_ROWS`` + 1
 index steps and solutions. ``KG_INLINE_ROWS=0`` sends every query to the workers.
 """
 

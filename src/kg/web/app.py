@@ -36,7 +36,7 @@ from .render import Problem, templates
 
 CORS = {"Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
 # Every status a route may answer besides 200, documented on every operation of /openapi.json (the error
-# bodies are plain text, or an HTML page for browsers; see README "Limits")
+# bodies are plain text, or an HTML page for browsers; see docs/operations.md, "Limits")
 DOCUMENTED = {
     status: {"description": text, "content": {"text/plain": {}, "text/html": {}}}
     for status, text in {

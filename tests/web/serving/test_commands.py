@@ -135,7 +135,7 @@ def test_serve_with_several_processes_shares_the_port_and_stops_on_sigterm(setti
 
 def test_serve_with_granian_refuses_a_request_line_past_its_limit_and_answers_it_by_post(settings, free_port):
     """granian answers 414 to a request target of more than 65,534 bytes before the app sees it (the limit
-    the README and ``kg serve --help`` state); the same query sent by POST is answered. One process: no
+    docs/operations.md and ``kg serve --help`` state); the same query sent by POST is answered. One process: no
     shared admission table."""
     port = free_port
     proc = subprocess.Popen(KG + ["serve", "--port", str(port), "--processes", "1", "--http-server", "granian"],

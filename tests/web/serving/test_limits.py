@@ -79,7 +79,7 @@ def test_uvicorn_refuses_an_oversized_get_query_with_413(uvicorn_server, setting
 
 
 def test_granian_answers_get_up_to_its_request_target_limit_and_414_past_it(granian_server, settings):
-    """granian's request target stops at 65,534 bytes (the README's limits table): up to it a GET query is
+    """granian's request target stops at 65,534 bytes (the limits table of docs/operations.md): up to it a GET query is
     answered, past it granian answers 414 before the app sees it; the full-size query goes by POST."""
     fits = "/sparql?query=ASK+%7B%7D+%23" + "x" * (65_534 - 28)
     status, text = raw_get(granian_server, fits)

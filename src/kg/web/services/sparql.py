@@ -27,7 +27,7 @@ PEEKED = "kg.peeked"  # in a request's ASGI scope: the engine was asked for this
 def install(app: FastAPI) -> None:
     """The endpoint as documented (``router``, in /openapi.json) and, in front of it, served by plain
     Starlette routes to the same function: FastAPI's request handling (solving the route's dependencies,
-    its own exception wrapping) cost about a fifth of an uncached lookup answered inline (README,
+    its own exception wrapping) cost about a fifth of an uncached lookup answered inline (bench/results/2026-11-readme-runs.md,
     Performance). The same exception handlers answer errors either way."""
     app.include_router(router)
     app.router.routes[:0] = [Route(path, sparql, methods=METHODS, include_in_schema=False) for path in PATHS]

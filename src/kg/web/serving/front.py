@@ -4,7 +4,7 @@ body-limit middleware, CORS and the other header middleware, the router).
 
 Why in front and not among FastAPI's middleware: an answer these layers give themselves (a response-cache
 hit, a bounded lookup answered by the lane, a refusal by admission) does not depend on anything FastAPI's
-layers do, and going through them was a measurable part of an uncached lookup's time (README, "Engine
+layers do, and going through them was a measurable part of an uncached lookup's time (bench/results/2026-11-readme-runs.md, "Engine
 seam"). What a request that reaches FastAPI meets is unchanged.
 
 What it changes for operators: FastAPI's native OpenTelemetry (off unless a tracer, meter or logger

@@ -3,7 +3,7 @@ middleware that adds headers and below the router, with the headers that the who
 
 Why: an uncached lookup of one IRI answered inline spent more time in the layers around the route (CORS,
 signposting, ``Last-Modified``, exception handling, routing, building a Request and a Response) than in
-evaluating the query (README, Performance).
+evaluating the query (bench/results/2026-11-readme-runs.md).
 
 How the answer stays the same: the headers of a whole 200 answer to a GET or HEAD of the endpoint are a
 function of the request and of the build, never of the solutions, except two: ``Content-Length``, and

@@ -28,7 +28,7 @@ MAX_AUTO_PROCESSES = 2
 def front_end_processes(settings: Settings, build: BuildInfo, remote: bool = False) -> int:
     """How many front-end processes ``kg serve`` starts: KG_PROCESSES or ``--processes`` when given, else
     (auto) one per core it may use, at most two, when the query workers hold the build in memory or a
-    remote store answers, and one when the workers read the on-disk store. Measured (README, "Two
+    remote store answers, and one when the workers read the on-disk store. Measured (bench/results/2026-11-readme-runs.md, "Two
     front-end processes"): at 10^5 triples, in memory, the second process raised cached throughput at 16
     clients by 1.1x to 1.8x for about 330 MB more; at 10^6, on disk, it took peak memory from 402 to 902 MB
     (the 1 GB target) and start-up from 1.45 to 1.84 s (the 2 s target), and its caches, warmed apart,
