@@ -94,10 +94,19 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"kg's engine and pyshacl gave the same report on {COMPARED[0]} validations")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "engines_may_differ: kg's engine is not compared with pyshacl here "
+                            "(the W3C suite, where pyshacl has known failures)")
+
+
 @pytest.fixture(autouse=True)
-def engines_agree(monkeypatch):
+def engines_agree(monkeypatch, request):
     """Every validation by kg's engine (kg.validation) in this process is run again by
-    pyshacl alone and must give the same report graph and conformance (issue 7: "identical reports")."""
+    pyshacl alone and must give the same report graph and conformance (issue 7: "identical reports"),
+    except in tests marked ``engines_may_differ``."""
+    if request.node.get_closest_marker("engines_may_differ"):
+        yield
+        return
     original = kg.validation.run._shacl_kg
 
     def compared(data, shapes, ontology, store):

@@ -27,7 +27,7 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from .validation.run import cli_validate
 
-    return cli_validate(settings, args.files, args.format, args.shapes)
+    return cli_validate(settings, args.files, args.format, args.shapes, args.fail_on)
 
 
 def _cmd_goldens(args: argparse.Namespace, settings: Settings) -> int:
@@ -210,6 +210,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", help="Turtle, TriG, N-Triples, N-Quads or JSON-LD files (default: the build)")
     p.add_argument("--format", choices=("text", "turtle", "json"), default="text")
     p.add_argument("--shapes", help="a shapes file to use instead of ontology/shapes/")
+    p.add_argument("--fail-on", choices=("violation", "warning", "info"), default="violation",
+                   help="the least severe result that makes the exit code 1 (default: violation); the report "
+                        "says sh:conforms false whenever there is any result, as SHACL does")
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("goldens", help="rewrite tests/golden/queries/*.srj and queries/README.md from the build")

@@ -128,3 +128,48 @@ def test_the_command_line_exits_2_on_bad_input(tmp_path, settings):
                           env={"PATH": "", "KG_ROOT": str(settings.root), "KG_DIST": str(settings.dist_dir)})
     assert proc.returncode == 2, proc.stderr
     assert f"{path}:1" in proc.stderr
+
+
+WARNING_SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:NamedThing a sh:NodeShape ; sh:targetClass ex:Thing ;
+    sh:property [ sh:path ex:name ; sh:minCount 1 ; sh:severity sh:Warning ] .
+ex:Described a sh:NodeShape ; sh:targetClass ex:Thing ;
+    sh:property [ sh:path ex:note ; sh:minCount 1 ; sh:severity sh:Info ] .
+"""
+
+
+@pytest.mark.parametrize("fail_on, code", [(None, 0), ("violation", 0), ("warning", 1), ("info", 1)])
+def test_fail_on_sets_the_exit_code_and_the_report_follows_shacl(kg_env, capsys, tmp_path, fail_on, code):
+    """A warning and an info only: SHACL's report does not conform (any result), the exit code is the user's
+    choice, violations by default."""
+    shapes = tmp_path / "warnings.ttl"
+    shapes.write_text(WARNING_SHAPES, encoding="utf-8")
+    data = tmp_path / "data.ttl"
+    data.write_text("<http://example.org/a> a <http://example.org/Thing> .\n", encoding="utf-8")
+    args = [str(data), "--shapes", str(shapes), "--format", "json"] + (["--fail-on", fail_on] if fail_on else [])
+    got, out, _ = run(capsys, *args)
+    report = json.loads(out)
+    assert got == code
+    assert report["conforms"] is False and report["counts"] == {"warning": 1, "info": 1}
+    assert report["failOn"] == (fail_on or "violation") and report["fails"] is bool(code)
+    got, out, _ = run(capsys, *args[:3], "--format", "turtle")
+    g = Graph().parse(data=out, format="turtle")
+    assert g.value(next(g.subjects(RDF.type, SH.ValidationReport)), SH.conforms).toPython() is False
+
+
+def test_only_info_fails_only_at_info(kg_env, capsys, tmp_path):
+    shapes = tmp_path / "info.ttl"
+    shapes.write_text(WARNING_SHAPES.split("ex:Described")[0].replace("sh:Warning", "sh:Info"), encoding="utf-8")
+    data = tmp_path / "data.ttl"
+    data.write_text("<http://example.org/a> a <http://example.org/Thing> .\n", encoding="utf-8")
+    assert run(capsys, str(data), "--shapes", str(shapes), "--fail-on", "warning")[0] == 0
+    code, out, _ = run(capsys, str(data), "--shapes", str(shapes), "--fail-on", "info")
+    assert code == 1 and out.startswith("Does not conform: 1 info on 1 node.")
+
+
+def test_an_unknown_fail_on_level_exits_2_naming_the_choices(kg_env, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["validate", "--fail-on", "error"])
+    assert stop.value.code == 2
+    assert "violation" in capsys.readouterr().err

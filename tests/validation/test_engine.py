@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, Literal
+from rdflib.namespace import RDF, SH
 from rdflib.compare import isomorphic
 
 from kg.validation import compile as shacl_compile
@@ -101,13 +102,17 @@ def test_every_core_component_gives_pyshacls_report():
     assert len(components) >= 25, sorted(components)  # nearly every component fires at least once
 
 
-def test_warnings_alone_conform():
+def test_warnings_alone_do_not_conform_but_fail_only_from_warning_on():
+    """SHACL: a report with any result does not conform, whatever its severity; what counts as failure is
+    the user's choice (``Report.fails``, ``kg validate --fail-on``)."""
     shapes = Graph().parse(data=PREFIXES + """
-ex:S a sh:NodeShape ; sh:targetClass ex:Thing ; sh:severity sh:Warning ; sh:property [ sh:path ex:name ; sh:minCount 1 ] .
+ex:S a sh:NodeShape ; sh:targetClass ex:Thing ; sh:property [ sh:path ex:name ; sh:minCount 1 ; sh:severity sh:Warning ] .
 """, format="turtle")
     data = Graph().parse(data=PREFIXES + "ex:a a ex:Thing .", format="turtle")
     ours, theirs = both(data, shapes)
-    assert ours.conforms and theirs.conforms and tuples(ours) == tuples(theirs) != []
+    assert not ours.conforms and not theirs.conforms and tuples(ours) == tuples(theirs) != []
+    assert not ours.fails("violation") and ours.fails("warning") and ours.fails("info")
+    assert ours.report_graph.value(next(ours.report_graph.subjects(RDF.type, SH.ValidationReport)), SH.conforms) == Literal(False)
 
 
 UNIMPLEMENTED = PREFIXES + """

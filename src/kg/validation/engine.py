@@ -11,7 +11,8 @@ messages only for the results it reports (``report``).
 
 The report is pyshacl's (0.40): the same results (focus node, path, value, component, shape, severity,
 source constraint, ``sh:detail`` under ``sh:node``), the same ``sh:resultMessage`` wording (built with
-pyshacl's own ``stringify_node``) and the same conformance rules (``allow_warnings``). Anything not
+pyshacl's own ``stringify_node``) and SHACL's conformance: a node conforms to a shape only when validating
+it gives no result at all, whatever the results' severity. Anything not
 implemented here exactly (complex paths, custom constraint components, recursive shapes, malformed
 parameters pyshacl would refuse, SPARQL this engine cannot rewrite) makes ``compile.plan`` leave that
 target-bearing shape to pyshacl, so correctness never depends on this engine covering everything.
@@ -35,7 +36,7 @@ from rdflib.namespace import SH
 from . import report
 from .compile import _is_class
 from .sparql import Loaded, Sparql
-from .values import ALLOWED, CShape, Index, Rec
+from .values import CShape, Index, Rec
 
 
 class Engine:
@@ -118,8 +119,6 @@ class Engine:
         bad: set = set()
         for comp in shape.comps:
             bad |= comp.run(self, shape, fv, recs)
-        if shape.severity in ALLOWED:
-            bad = set()
         for f in todo:
             memo[f] = (recs.get(f, ()), f in bad)
 

@@ -42,6 +42,11 @@ class Result:
     value: str | None
 
 
+# how severe each sh:resultSeverity is, for ``Report.fails`` and ``kg validate --fail-on``
+SEVERITY_RANK = {"violation": 3, "warning": 2, "info": 1}
+FAIL_ON = tuple(SEVERITY_RANK)
+
+
 @dataclass
 class Report:
     conforms: bool
@@ -56,12 +61,26 @@ class Report:
             groups[r.focus].append(r)
         return dict(groups)
 
+    def fails(self, level: str = "violation") -> bool:
+        """Whether any result is at ``level`` or more severe (``violation`` > ``warning`` > ``info``): what a
+        user treats as failure (``kg validate --fail-on``). ``conforms`` itself follows SHACL: no result at all."""
+        worst = SEVERITY_RANK[level]
+        return any(SEVERITY_RANK.get(r.severity.rsplit("#", 1)[-1].lower(), 3) >= worst for r in self.results)
+
+    def counts(self) -> dict[str, int]:
+        """Results per severity (``violation``, ``warning``, ``info``), in that order, zeros left out."""
+        found = {name: 0 for name in sorted(SEVERITY_RANK, key=SEVERITY_RANK.get, reverse=True)}
+        for r in self.results:
+            name = r.severity.rsplit("#", 1)[-1].lower()
+            found[name if name in found else "violation"] += 1
+        return {k: v for k, v in found.items() if v}
+
     def text(self) -> str:
-        if self.conforms and not self.results:
+        if not self.results:
             return "Conforms: no violations."
-        n = sum(1 for r in self.results if r.severity.endswith("Violation"))
-        lines = [f"Does not conform: {n} violation(s) on {len(self.by_focus())} node(s)." if not self.conforms
-                 else "Conforms, with warnings."]
+        counts = ", ".join(f"{n} {name}{'s' if n != 1 else ''}" for name, n in self.counts().items())
+        nodes = len(self.by_focus())
+        lines = [f"Does not conform: {counts} on {nodes} node{'s' if nodes != 1 else ''}."]
         for focus, results in self.by_focus().items():
             lines.append("")
             label = self.labels.get(focus)
@@ -76,9 +95,12 @@ class Report:
                 lines.append(f"  - [{sev}]{path}: {r.message} ({comp}{value})")
         return "\n".join(lines)
 
-    def json(self) -> str:
+    def json(self, fail_on: str = "violation") -> str:
         data = {
             "conforms": self.conforms,
+            "counts": self.counts(),
+            "failOn": fail_on,
+            "fails": self.fails(fail_on),
             "results": [
                 {**r.__dict__, "label": self.labels.get(r.focus), "passage": self.passages.get(r.focus)}
                 for rs in self.by_focus().values() for r in rs
@@ -253,7 +275,7 @@ def _shacl_pyshacl(data: Graph, shapes: Graph, ontology: Graph | None, engine: s
         options["use_shapes"] = list(use_shapes)
     conforms, report_graph, _ = shacl_validate(
         work, shacl_graph=shapes, inference="none", abort_on_first=False, inplace=True,
-        allow_warnings=True, advanced=False, meta_shacl=False, do_owl_imports=False, **options,
+        allow_warnings=False, advanced=False, meta_shacl=False, do_owl_imports=False, **options,
     )
     if constraints:
         report_node = next(report_graph.subjects(RDF.type, SH.ValidationReport))
@@ -338,8 +360,10 @@ def validate_built(built, settings: Settings) -> Report:
     return validate_graph(built.union(), built.shapes, built.ontology, violation_queries(settings))
 
 
-def cli_validate(settings: Settings, files: list[str], fmt: str, shapes_file: str | None) -> int:
-    """Exit 0 conforms, 1 violations, 2 bad input."""
+def cli_validate(settings: Settings, files: list[str], fmt: str, shapes_file: str | None,
+                 fail_on: str = "violation") -> int:
+    """Exit 0 when no result is at ``fail_on`` or more severe, 1 when one is, 2 on bad input. The report
+    itself always follows SHACL (``sh:conforms`` false whenever there is a result)."""
     try:
         shapes = load_shapes(settings, Path(shapes_file) if shapes_file else None)
     except (authored.AuthoredError, OSError) as err:
@@ -359,12 +383,12 @@ def cli_validate(settings: Settings, files: list[str], fmt: str, shapes_file: st
     checks = violation_queries(settings)
     report = validate_graph(data, shapes, ontology, checks)
     if fmt == "json":
-        sys.stdout.write(report.json())
+        sys.stdout.write(report.json(fail_on))
     elif fmt == "turtle":
         sys.stdout.write(report.turtle())
     else:
         print(report.text())
-    return 0 if report.conforms else 1
+    return 1 if report.fails(fail_on) else 0
 
 
 __all__ = ["Report", "Result", "validate_graph", "validate_built", "cli_validate", "load_shapes", "rebase_shapes"]

@@ -13,7 +13,6 @@ from rdflib import ConjunctiveGraph, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 from rdflib.plugins.stores.memory import Memory
 
-ALLOWED = frozenset((SH.Info, SH.Warning))  # severities that conform under pyshacl's allow_warnings
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
 
 

@@ -201,3 +201,24 @@ def test_a_validation_over_the_time_limit_is_stopped_and_its_worker_replaced(lim
         r = c.post("/validate", content=concepts, headers=TURTLE)
         assert r.status_code == 503 and "KG_VALIDATE_TIMEOUT" in r.text
     assert pool.replaced >= 1 and before and not (before & set(pool.pids))
+
+
+def test_fail_on_is_said_in_the_json_the_header_and_the_page(client):
+    """``fail-on`` (query or form field) chooses what counts as failure, as ``kg validate --fail-on`` does;
+    ``conforms`` stays SHACL's (false whenever there is a result)."""
+    from kg.validation.run import FAIL_ON
+    from kg.web.services.validation import FAIL_ON as SERVED
+
+    assert SERVED == FAIL_ON
+    for level in FAIL_ON:
+        r = client.post(f"/validate?fail-on={level}", content=VIOLATING, headers={**TURTLE, "Accept": "application/json"})
+        assert r.status_code == 200 and r.headers["kg-fails"] == "true" and r.headers["kg-conforms"] == "false"
+        assert (r.json()["failOn"], r.json()["fails"], r.json()["conforms"]) == (level, True, False)
+    page = client.post("/validate", files={"data": (None, VIOLATING), "format": (None, "turtle"),
+                                           "fail-on": (None, "warning")}, headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "Fails with <code>fail-on=warning</code>" in page.text
+    fine = client.post("/validate", content="<http://example.org/a> <http://example.org/b> 1 .\n",
+                       headers={**TURTLE, "Accept": "application/json"})
+    assert fine.headers["kg-fails"] == "false" and fine.json()["fails"] is False
+    wrong = client.post("/validate?fail-on=error", content=VIOLATING, headers=TURTLE)
+    assert wrong.status_code == 400 and "fail-on must be one of violation, warning, info" in wrong.text

@@ -31,6 +31,9 @@ from ...inputs import MEDIA_TYPES, InputError
 from ...sparql.formats import REPORT, offered
 from ..links import links_for
 from ..render import Problem, choose, render
+
+# kg.validation.run.FAIL_ON, named here so that this process never imports the validator (its workers do)
+FAIL_ON = ("violation", "warning", "info")
 from .sparql import read_body
 
 router = APIRouter()
@@ -82,6 +85,7 @@ class Job:
     source: str  # how errors name the input: "request body", or the uploaded file's name
     shapes: str | None  # one shape file's name, or None for all
     output: str  # a formats.BY_NAME name of kind rdf or report, or "html" (the worker sends JSON and text)
+    fail_on: str = "violation"  # the least severe result that counts as failure (kg validate --fail-on)
 
 
 def _worker_main(conn, settings: Settings, memory_bytes: int | None) -> None:
@@ -122,7 +126,7 @@ def _worker_main(conn, settings: Settings, memory_bytes: int | None) -> None:
                 shapes = per_file[job.shapes]
             report = validate_graph(data, shapes, ontology, checks if job.shapes is None else [])
             if job.output in ("html", "report-json"):
-                body = report.json().encode("utf-8")
+                body = report.json(job.fail_on).encode("utf-8")
             elif job.output == "turtle":
                 body = report.turtle().encode("utf-8")
             else:
@@ -131,7 +135,7 @@ def _worker_main(conn, settings: Settings, memory_bytes: int | None) -> None:
                     g += report.report_graph
                 g.bind("sh", SH)
                 body = g.serialize(format=RDFLIB[job.output], encoding="utf-8")
-            reply = ("ok", (report.conforms, body, report.text(), len(data)))
+            reply = ("ok", (report.conforms, report.fails(job.fail_on), body, report.text(), len(data)))
         except InputError as err:
             reply = ("input", (err.message, err.line, err.column, str(err)))
         except Exception as err:  # a bug: the parent answers 500 with its name
@@ -325,10 +329,17 @@ OPENAPI = {
                 "data": {"type": "string"},
                 "format": {"type": "string", "enum": list(FORM_FORMATS)},
                 "shapes": {"type": "string"},
+                "fail-on": {"type": "string", "enum": ["violation", "warning", "info"]},
             }}},
         },
     },
-    "parameters": [{"name": "shapes", "in": "query", "required": False, "schema": {"type": "string"},
+    "parameters": [{"name": "fail-on", "in": "query", "required": False,
+                    "schema": {"type": "string", "enum": ["violation", "warning", "info"], "default": "violation"},
+                    "description": "the least severe result that counts as failure: the JSON report's `fails` and "
+                                   "the `KG-Fails` header say whether one was found (as `kg validate --fail-on` "
+                                   "sets its exit code); `conforms` and `sh:conforms` follow SHACL, false "
+                                   "whenever there is any result"},
+                   {"name": "shapes", "in": "query", "required": False, "schema": {"type": "string"},
                     "description": "validate against one shape file of /shapes only (e.g. `observation`), with the "
                                    "shapes it references; default: every shape and the violation queries"}],
     "responses": {
@@ -369,7 +380,10 @@ async def validate(request: Request) -> Response:
     files = shape_files(settings)
     if shapes is not None and shapes not in files:
         raise Problem(400, f"no shape file named {shapes[:60]!r}; one of: {', '.join(files)}")
-    job = Job(data, in_fmt, source, shapes, fmt.name)
+    fail_on = request.query_params.get("fail-on") or fields.get("fail-on") or "violation"
+    if fail_on not in FAIL_ON:
+        raise Problem(400, f"fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on[:40]!r}")
+    job = Job(data, in_fmt, source, shapes, fmt.name, fail_on)
     pool: ValidationPool = request.app.state.validation
     status, payload = await asyncio.get_running_loop().run_in_executor(None, pool.run, job)
     headers = {"Cache-Control": "no-store", "Vary": "Accept"}
@@ -380,8 +394,9 @@ async def validate(request: Request) -> Response:
                           settings=settings, report=None, error=full, fields=fields)
             return Response(body, status_code=400, media_type=fmt.header, headers=headers)
         raise Problem(400, full)
-    conforms, body, text, triples = payload
+    conforms, fails, body, text, triples = payload
     headers["KG-Conforms"] = "true" if conforms else "false"
+    headers["KG-Fails"] = "true" if fails else "false"
     if fmt.kind == "html":
         import json
 
@@ -391,7 +406,7 @@ async def validate(request: Request) -> Response:
             groups.setdefault(r["focus"], []).append(r)
         body = render(request, "validate.html", links=links_for(request), files=files, formats=FORM_FORMATS,
                       settings=settings, report=report, groups=groups, summary=text.splitlines()[0],
-                      triples=triples, source=source, shapes=shapes, fields=fields)
+                      triples=triples, source=source, shapes=shapes, fields=fields, fail_on=fail_on, fails=fails)
     return Response(body, media_type=fmt.header, headers=headers)
 
 
