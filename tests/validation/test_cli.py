@@ -173,3 +173,18 @@ def test_an_unknown_fail_on_level_exits_2_naming_the_choices(kg_env, capsys):
         main(["validate", "--fail-on", "error"])
     assert stop.value.code == 2
     assert "violation" in capsys.readouterr().err
+
+
+def test_shapes_with_sparql_shacl_forbids_exit_2_naming_the_keyword(kg_env, capsys, tmp_path):
+    """MINUS, VALUES and SERVICE are not allowed with pre-bound variables (SHACL 5.3.1): refused, not run."""
+    shapes = tmp_path / "minus.ttl"
+    shapes.write_text("""@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:S a sh:NodeShape ; sh:targetClass ex:Thing ;
+    sh:sparql [ sh:select "SELECT $this WHERE { $this ?p ?o . MINUS { $this ex:q ?o } }" ] .
+""", encoding="utf-8")
+    data = tmp_path / "data.ttl"
+    data.write_text("<http://example.org/a> a <http://example.org/Thing> .\n", encoding="utf-8")
+    code, out, err = run(capsys, str(data), "--shapes", str(shapes))
+    assert code == 2 and out == ""
+    assert "query of a constraint of <http://example.org/S> uses MINUS at line 1, column 36" in err and "5.3.1" in err

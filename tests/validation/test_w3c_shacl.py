@@ -44,9 +44,6 @@ KG_FAILS: dict[str, str] = {
     "sparql/pre-binding/pre-binding-003": "$this pre-bound inside inner {...} blocks gives no result",
     "sparql/pre-binding/pre-binding-005": "$this pre-bound in a basic graph pattern with a FILTER gives no result",
     "sparql/pre-binding/shapesGraph-001": "$shapesGraph is not supported",
-    "sparql/pre-binding/unsupported-sparql-001": "MINUS with pre-bound variables is evaluated, not refused",
-    "sparql/pre-binding/unsupported-sparql-002": "VALUES with pre-bound variables is evaluated, not refused",
-    "sparql/pre-binding/unsupported-sparql-003": "SERVICE with pre-bound variables is evaluated, not refused",
 }
 
 

@@ -234,6 +234,36 @@ def _namespaces_of(data: Graph) -> Graph:
     return g
 
 
+class ShapesError(ValueError):
+    """A shapes graph that SHACL says cannot be validated with (the validation fails, with this message)."""
+
+
+# SPARQL that SHACL 1.0 section 5.3.1 does not allow in a query with pre-bound variables
+_NOT_WITH_PRE_BINDING = ("MINUS", "VALUES", "SERVICE")
+
+
+def check_sparql(shapes: Graph) -> None:
+    """Refuse, naming the keyword, the line and the column, every SHACL-SPARQL query of ``shapes`` that uses
+    MINUS, VALUES or SERVICE, which SHACL does not allow with pre-bound variables (they would otherwise be
+    evaluated with an answer SHACL does not define)."""
+    from ..sparql.guard import QueryRefused, tokens
+
+    for p in (SH.select, SH.ask):
+        for owner, text in shapes.subject_objects(p):
+            shape = next(shapes.subjects(SH.sparql, owner), None)
+            owner = f"<{owner}>" if isinstance(owner, URIRef) else (
+                f"a constraint of <{shape}>" if isinstance(shape, URIRef) else "a constraint (a blank node)")
+            try:
+                found = tokens(str(text), 10_000)
+            except QueryRefused as err:
+                raise ShapesError(f"the SHACL-SPARQL query of {owner}: {err}") from None
+            for t in found:
+                if t.kind == "word" and t.text.upper() in _NOT_WITH_PRE_BINDING:
+                    raise ShapesError(f"the SHACL-SPARQL query of {owner} uses {t.text.upper()} at line {t.line}, "
+                                      f"column {t.column}: SHACL does not allow it with pre-bound variables "
+                                      "(section 5.3.1)")
+
+
 def _shacl_kg(data: Graph, shapes: Graph, ontology: Graph | None, store) -> tuple[bool, Graph]:
     """kg.validation.engine for what it implements; pyshacl (as _shacl_pyshacl) for the shapes it leaves.
     ``store()`` gives the pyoxigraph store of the data and the ontology (shacl_sparql.load)."""
@@ -313,6 +343,8 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None,
             stores.append(shacl_sparql.load(data, ontology))
         return stores[0]
 
+    if engine == "kg":
+        check_sparql(shapes)
     if engine == "kg" and focus_nodes is None and use_shapes is None:
         conforms, report_graph = _shacl_kg(data, shapes, ontology, store)
     else:
@@ -381,7 +413,11 @@ def cli_validate(settings: Settings, files: list[str], fmt: str, shapes_file: st
         return 2
     ontology = authored.parse_turtle(settings.root / authored.ONTOLOGY, Iris(settings.base_iri))
     checks = violation_queries(settings)
-    report = validate_graph(data, shapes, ontology, checks)
+    try:
+        report = validate_graph(data, shapes, ontology, checks)
+    except ShapesError as err:
+        print(f"kg validate: bad shapes file: {err}", file=sys.stderr)
+        return 2
     if fmt == "json":
         sys.stdout.write(report.json(fail_on))
     elif fmt == "turtle":
