@@ -52,8 +52,17 @@ class Constraint:
 
 
 def _prefix_block(shapes: Graph, constraint) -> str:
+    """The PREFIX lines of the constraint's ``sh:prefixes``: the ``sh:declare`` of each value and of what it
+    reaches through ``owl:imports`` within the shapes graph (SHACL 5.2.1)."""
     lines = []
-    for holder in shapes.objects(constraint, SH.prefixes):
+    holders, todo = [], list(shapes.objects(constraint, SH.prefixes))
+    while todo:
+        holder = todo.pop()
+        if holder in holders:
+            continue
+        holders.append(holder)
+        todo.extend(shapes.objects(holder, OWL.imports))
+    for holder in holders:
         for decl in shapes.objects(holder, SH.declare):
             prefix, ns = shapes.value(decl, SH.prefix), shapes.value(decl, SH.namespace)
             if prefix is not None and ns is not None:
