@@ -39,9 +39,6 @@ KG_FAILS: dict[str, str] = {
     "core/property/uniqueLang-002": 'rdflib\'s parser normalizes "1"^^xsd:boolean to "true", so the shape reads '
                                     "as sh:uniqueLang true before any engine sees it",
     "sparql/component/validator-001": "SPARQL-based constraint components (sh:validator) are not evaluated",
-    "sparql/pre-binding/pre-binding-002": "$this pre-bound inside a UNION gives no result",
-    "sparql/pre-binding/pre-binding-003": "$this pre-bound inside inner {...} blocks gives no result",
-    "sparql/pre-binding/pre-binding-005": "$this pre-bound in a basic graph pattern with a FILTER gives no result",
     "sparql/pre-binding/shapesGraph-001": "$shapesGraph is not supported",
 }
 

@@ -118,6 +118,8 @@ def split(shapes: Graph) -> tuple[Graph, list[Constraint]]:
         path = shapes.value(shape, SH.path)
         if select is None or (path is not None and not isinstance(path, URIRef)):
             continue
+        if _this_in_a_filter_of_an_inner_group(str(select)):
+            continue  # pyshacl pre-binds $this itself
         if path is None and not _has_targets(shapes, shape):
             continue
         if path is not None and not (_has_targets(shapes, shape)
@@ -288,6 +290,8 @@ def query_with_this(store: Store, text: str, this):
     from rdflib.query import Result
     from rdflib.term import Variable
 
+    if _this_in_a_filter_of_an_inner_group(text):
+        return None  # Oxigraph's substitution joins like a VALUES block; rdflib pre-binds as SHACL says
     try:
         solutions = store.query(text, substitutions={OxVariable("this"): _ox_term(this)} if this is not None else None)
     except SyntaxError:
@@ -414,10 +418,42 @@ class Prepared:
     projects_this: bool  # whether the constraint's own SELECT returns ?this (pyshacl's messages see it only then)
 
 
+def _this_in_a_filter_of_an_inner_group(select: str) -> bool:
+    """Whether ``$this`` is read by a FILTER or BIND inside a plain inner group (``{ … }`` nested in the WHERE
+    clause, a UNION branch among them) that is not inside EXISTS, NOT EXISTS, OPTIONAL, MINUS or GRAPH.
+    There SHACL's pre-binding (the value put in for the variable) and a VALUES block opening the query differ:
+    SPARQL's scoping leaves ``?this`` unbound in such a group (W3C pre-binding-002, 003, 005)."""
+    from ..sparql.guard import QueryRefused, tokens
+
+    try:
+        found = tokens(select, 10_000)
+    except QueryRefused:
+        return True
+    stack: list[bool] = []  # per open group: whether it and every group around it (below WHERE's) is plain
+    previous = None
+    in_expr = 0  # parentheses of a FILTER or BIND still open
+    for t in found:
+        if t.text == "{":
+            plain = previous is not None and (previous.text in ("{", "}", ".") or previous.text.upper() == "UNION")
+            stack.append(plain and (not stack or stack[-1] or len(stack) == 1))
+        elif t.text == "}" and stack:
+            stack.pop()
+        elif t.kind == "word" and t.text.upper() in ("FILTER", "BIND"):
+            in_expr = -1  # the next "(" opens it
+        elif t.text == "(" and in_expr:
+            in_expr = 1 if in_expr < 0 else in_expr + 1
+        elif t.text == ")" and in_expr > 0:
+            in_expr -= 1
+        elif t.kind == "var" and t.text[1:] == "this" and in_expr > 0 and len(stack) > 1 and stack[-1]:
+            return True
+        previous = t
+    return False
+
+
 def prepare(shapes: Graph, shape, constraint, path: URIRef | None) -> Prepared | None:
     """``constraint`` (an sh:sparql value of ``shape``) ready to run for many focus nodes; None if unsafe."""
     select = shapes.value(constraint, SH.select)
-    if select is None:
+    if select is None or _this_in_a_filter_of_an_inner_group(str(select)):
         return None
     query = _rewrite(str(select), path)
     if query is None:
