@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from rdflib import BNode, Graph, Literal, Namespace
-from rdflib.namespace import RDF, SKOS
+from rdflib.namespace import RDF, RDFS, SH, SKOS
 
 from kg.build.pipeline import assemble
 from kg.iris import OA, QB
@@ -78,3 +78,31 @@ def test_a_row_is_a_violation_on_its_focus(checks):
 
 def test_every_check_has_a_case(checks):
     assert set(checks) == set(CASES)
+
+
+@pytest.mark.parametrize("engine", ["kg", "pyshacl"])
+def test_a_row_is_a_result_of_the_report_graph(checks, engine):
+    """The SHACL report graph (kg validate --format turtle, POST /validate) holds the rows too, so its
+    sh:conforms agrees with the exit code."""
+    name = "dangling-reference-violation.rq"
+    g = Graph()
+    for t in CASES[name][0]:
+        g.add(t)
+    report = validate_graph(g, Graph(), None, [(name, checks[name])], engine=engine)
+    graph = Graph().parse(data=report.turtle(), format="turtle")
+    node = next(graph.subjects(RDF.type, SH.ValidationReport))
+    assert graph.value(node, SH.conforms) == Literal(False)
+    results = list(graph.objects(node, SH.result))
+    assert len(results) == 1
+    r = results[0]
+    assert (graph.value(r, SH.focusNode), graph.value(r, SH.resultPath), graph.value(r, SH.value)) == \
+        (J, SKOS.related, ID["place/atlantis"])
+    assert graph.value(r, SH.resultSeverity) == SH.Violation
+    assert graph.value(r, SH.sourceConstraintComponent) == SH.SPARQLConstraintComponent
+    assert "dangling-reference-violation.rq" in str(graph.value(graph.value(r, SH.sourceConstraint), RDFS.label))
+
+
+def test_the_real_graph_report_conforms(graph, checks):
+    report = validate_graph(graph, Graph(), None, sorted(checks.items()))
+    node = next(report.report_graph.subjects(RDF.type, SH.ValidationReport))
+    assert report.report_graph.value(node, SH.conforms) == Literal(True)

@@ -145,7 +145,7 @@ def _ox(term):
     raise TypeError(term)
 
 
-def _rdf(term):
+def rdflib_term(term):
     if term is None:
         return None
     if isinstance(term, OxNamed):
@@ -201,7 +201,7 @@ class Loaded:
             found = self.originals.get((term.value, term.datatype.value))
             if found is not None:
                 return found
-        return _rdf(term)
+        return rdflib_term(term)
 
 
 def load(data: Graph, ontology: Graph | None = None) -> Loaded:
@@ -303,7 +303,7 @@ def query_with_this(store: Store, text: str, this):
     for row in bound_terms(solutions):
         if any(isinstance(term, OxBlank) for term in row.values()):
             return None
-        rows.append({Variable(name): _rdf(term) for name, term in row.items()})
+        rows.append({Variable(name): rdflib_term(term) for name, term in row.items()})
     result = Result("SELECT")
     result.vars = [Variable(n) for n in names]
     result.bindings = rows
@@ -327,12 +327,12 @@ def _focus_nodes(store: Store, shapes: Graph, shape) -> set:
         classes.append(shape)
     for cls in classes:
         q = f"SELECT DISTINCT ?x WHERE {{ ?x a/<{RDFS.subClassOf}>* <{cls}> }}"
-        found.update(_rdf(row["x"]) for row in store.query(q))
+        found.update(rdflib_term(row["x"]) for row in store.query(q))
     found.update(shapes.objects(shape, SH.targetNode))
     for p in shapes.objects(shape, SH.targetSubjectsOf):
-        found.update(_rdf(row["x"]) for row in store.query(f"SELECT DISTINCT ?x WHERE {{ ?x <{p}> ?o }}"))
+        found.update(rdflib_term(row["x"]) for row in store.query(f"SELECT DISTINCT ?x WHERE {{ ?x <{p}> ?o }}"))
     for p in shapes.objects(shape, SH.targetObjectsOf):
-        found.update(_rdf(row["x"]) for row in store.query(f"SELECT DISTINCT ?x WHERE {{ ?s <{p}> ?x }}"))
+        found.update(rdflib_term(row["x"]) for row in store.query(f"SELECT DISTINCT ?x WHERE {{ ?s <{p}> ?x }}"))
     return found
 
 
@@ -380,7 +380,7 @@ def evaluate(store: Store, shapes: Graph, constraints: list[Constraint], report:
         results = store.query(_with_values(c.query, nodes))
         names = [v.value for v in results.variables]
         for solution in results:
-            row = {name: _rdf(solution[name]) for name in names}
+            row = {name: rdflib_term(solution[name]) for name in names}
             this = row.get("this")
             if this is None:
                 continue
