@@ -186,10 +186,19 @@ class Plan:
     rest: Graph | None
 
 
+def _declares_components(shapes: Graph) -> bool:
+    """Whether the shapes graph declares a SPARQL-based constraint component (SHACL 6): an instance of
+    sh:ConstraintComponent or of a subclass of it, or anything with parameters or validators."""
+    classes = {SH.ConstraintComponent, *shapes.transitive_subjects(RDFS.subClassOf, SH.ConstraintComponent)}
+    if any(True for c in classes for _ in shapes.subjects(RDF.type, c)):
+        return True
+    return any(True for p in (SH.parameter, SH.validator, SH.nodeValidator, SH.propertyValidator)
+               for _ in shapes.subject_objects(p))
+
+
 def plan(shapes: Graph) -> Plan:
     """Compile what this module can run; the rest of the shapes graph goes to pyshacl with its targets."""
-    if any(True for _ in shapes.subjects(RDF.type, SH.ConstraintComponent)) or any(
-            True for _ in shapes.subject_objects(SH.target)):
+    if _declares_components(shapes) or any(True for _ in shapes.subject_objects(SH.target)):
         return Plan(None, [], shapes)
     try:
         compiler = Compiler(shapes)

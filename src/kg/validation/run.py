@@ -53,7 +53,18 @@ class Report:
     results: list[Result] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
     passages: dict[str, str] = field(default_factory=dict)
-    report_graph: Graph | None = None
+    shapes_graph_report: Graph | None = None  # the SHACL engine's report graph, the shapes' results only
+    check_rows: list[tuple[Result, dict]] = field(default_factory=list)  # the violation queries' rows
+    _written: bool = field(default=False, repr=False)
+
+    @property
+    def report_graph(self) -> Graph | None:
+        """The SHACL validation report graph, the violation queries' rows written into it as results on
+        first use (a build with 10^5 blank nodes has 2·10^5 rows: only a report in RDF pays for them)."""
+        if not self._written and self.shapes_graph_report is not None:
+            _write_checks(self.shapes_graph_report, self.check_rows)
+            self._written = True
+        return self.shapes_graph_report
 
     def by_focus(self) -> dict[str, list[Result]]:
         groups: dict[str, list[Result]] = defaultdict(list)
@@ -394,7 +405,6 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None,
     found = _run_checks(data, checks or [], store().store if checks and engine == "kg" else None)
     extra = [result for result, _ in found]
     results += extra
-    _write_checks(report_graph, found)
     conforms = bool(conforms) and not extra
     labels, passages = {}, {}
     for focus in {r.focus for r in results}:
@@ -409,7 +419,7 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None,
                     passages[focus] = str(exact)[:200]
             if focus in passages:
                 break
-    return Report(conforms, results, labels, passages, report_graph)
+    return Report(conforms, results, labels, passages, report_graph, found)
 
 
 def _label(g: Graph, node: URIRef) -> str | None:

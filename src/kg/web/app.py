@@ -28,7 +28,7 @@ from ..sparql.engine import Engine, EngineError
 from ..sparql.stack import start_pool
 from ..store import BuildInfo, read_build
 from .linked_data import dumps, harvest, resources, signposting, vocab
-from .services import fragments, reconcile, sparql, validation
+from .services import extend, fragments, reconcile, sparql, validation
 from .pages import home as pages, workbench
 from .serving.client_counts import SharedCounts
 from .serving.front import FrontedApp
@@ -122,7 +122,7 @@ def create_app(
     app.state.vocab = load_vocab(build)
 
     sparql.install(app)
-    for module in (resources, vocab, dumps, pages, reconcile, fragments):
+    for module in (resources, vocab, dumps, pages, reconcile, extend, fragments):
         app.include_router(module.router)
     workbench.install(app)
     validation.install(app)

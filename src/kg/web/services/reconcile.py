@@ -26,6 +26,8 @@ from fastapi.responses import Response
 from ..links import Links, request_links
 from ..render import Problem
 from ..view import select
+from . import extend as extension
+from .extend import expand
 
 router = APIRouter()
 READ = ["GET", "HEAD", "OPTIONS"]
@@ -101,13 +103,6 @@ async def index(request: Request) -> Index:
     return state.reconcile_index
 
 
-def _expand(type_id: str, prefixes: dict[str, str]) -> str:
-    prefix, colon, local = type_id.partition(":")
-    if colon and prefix in prefixes and not local.startswith("//"):
-        return prefixes[prefix] + local
-    return type_id
-
-
 def _type_obj(iri: str, prefixes: dict[str, str]) -> dict:
     for prefix, ns in sorted(prefixes.items(), key=lambda kv: -len(kv[1])):
         if iri.startswith(ns):
@@ -148,7 +143,7 @@ def reconcile(idx: Index, q: dict, prefixes: dict[str, str]) -> list[dict]:
     types = [types] if isinstance(types, str) else types
     if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
         raise Problem(400, "'type' must be a type id or an array of type ids")
-    wanted = {_expand(t, prefixes) for t in types}
+    wanted = {expand(t, prefixes) for t in types}
     strict = q.get("type_strict", "any")
     if strict not in ("any", "all", "should"):
         raise Problem(400, f"'type_strict' must be 'any', 'all' or 'should', not {json.dumps(strict)[:40]}")
@@ -200,6 +195,7 @@ def manifest(request: Request, links: Links) -> dict:
         "view": {"url": links.url("id/{{id}}")},
         "preview": {"url": links.url("reconcile/preview?id={{id}}"), "width": 400, "height": 160},
         "suggest": {"entity": {"service_url": links.url("reconcile"), "service_path": "/suggest/entity"}},
+        "extend": extension.manifest_part(links),
         "documentation": links.url("") + "#reconciliation",
     }
 
@@ -211,18 +207,26 @@ def _json(data, status: int = 200) -> Response:
 
 @router.api_route("/reconcile", methods=["GET", "HEAD", "POST", "OPTIONS"])
 async def service(request: Request, links: Links = Depends(request_links)) -> Response:
-    """The manifest (no ``queries``), or the results of a query batch (``queries`` as a GET parameter or
-    an ``application/x-www-form-urlencoded`` POST field, JSON)."""
+    """The manifest (no ``queries`` or ``extend``), the results of a query batch (``queries``), or a data
+    extension (``extend``, kg.web.services.extend): each a GET parameter or an
+    ``application/x-www-form-urlencoded`` POST field, JSON."""
     raw = request.query_params.get("queries")
+    raw_extend = request.query_params.get("extend")
     if request.method == "POST":
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            raise Problem(415, "send the query batch as the form field 'queries' (application/x-www-form-urlencoded)")
+            raise Problem(415, "send the query batch as the form field 'queries', or a data extension as the "
+                               "form field 'extend' (application/x-www-form-urlencoded)")
         async with request.form(max_files=0, max_fields=4, max_part_size=request.app.state.settings.max_query_bytes) as form:
-            value = form.get("queries")
+            value, value_extend = form.get("queries"), form.get("extend")
             raw = value if isinstance(value, str) else None
-        if raw is None:
-            raise Problem(400, "the form has no 'queries' field")
+            raw_extend = value_extend if isinstance(value_extend, str) else None
+        if raw is None and raw_extend is None:
+            raise Problem(400, "the form has neither a 'queries' nor an 'extend' field")
+    if raw is not None and raw_extend is not None:
+        raise Problem(400, "send either 'queries' (reconciliation) or 'extend' (data extension), not both")
+    if raw_extend is not None:
+        return await extension.extend(request, raw_extend, await index(request))
     if raw is None:
         return _json(manifest(request, links))
     try:
