@@ -38,7 +38,6 @@ PYSHACL_FAILS: dict[str, str] = {
 KG_FAILS: dict[str, str] = {
     "core/property/uniqueLang-002": 'rdflib\'s parser normalizes "1"^^xsd:boolean to "true", so the shape reads '
                                     "as sh:uniqueLang true before any engine sees it",
-    "sparql/pre-binding/shapesGraph-001": "$shapesGraph is not supported",
 }
 
 

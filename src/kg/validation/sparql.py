@@ -5,9 +5,11 @@ is most of the validation time (about 30 s of 37 s). This module runs each const
 focus nodes: ``$this`` becomes a variable pre-bound by a ``VALUES`` block over the focus nodes (SHACL
 forbids VALUES in constraint queries, so ours cannot clash), the rows are grouped by ``?this``, and each
 row becomes the validation result SHACL 1.0 section 5.3.2 prescribes. Anything this module does not
-handle exactly (``$currentShape``, ``$shapesGraph``, nested SELECTs, complex ``sh:path``, shapes without
-targets of their own or of a parent node shape) is left in the shapes graph for pyshacl to run, so the
-combined report is the one pyshacl alone gives (tests/validation/test_sparql.py compares them).
+handle exactly (nested SELECTs, complex ``sh:path``, shapes without targets of their own or of a parent
+node shape; in ``split``, for pyshacl's runs, ``$currentShape`` and ``$shapesGraph`` too) is left in the
+shapes graph for pyshacl to run, so the combined report is the one pyshacl alone gives
+(tests/validation/test_sparql.py compares them). kg's engine (the ``Sparql`` component) pre-binds
+``$currentShape`` and ``$shapesGraph`` (the shapes graph put in a named graph of the store) as well.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from .values import Rec, Unsupported, memory_index
 
 _THIS = re.compile(r"\$this\b")
 _PATH = re.compile(r"\$PATH\b")
-_UNSUPPORTED = re.compile(r"\$(currentShape|shapesGraph)\b")
+_UNSUPPORTED = re.compile(r"[?$](currentShape|shapesGraph)\b")
 _SELECT = re.compile(r"\bSELECT\b", re.I)
 _WHERE_OPEN = re.compile(r"\bWHERE\s*\{", re.I)
 _PROJECTION = re.compile(r"\bSELECT\s+(DISTINCT\s+|REDUCED\s+)?", re.I)
@@ -70,9 +72,10 @@ def _prefix_block(shapes: Graph, constraint) -> str:
     return "\n".join(sorted(set(lines)))
 
 
-def _rewrite(select: str, path: URIRef | None) -> str | None:
-    """The constraint's SELECT with ``$this`` free and projected, ready for a VALUES block; None if unsafe."""
-    if _UNSUPPORTED.search(select) or len(_SELECT.findall(select)) != 1:
+def _rewrite(select: str, path: URIRef | None, special: bool = False) -> str | None:
+    """The constraint's SELECT with ``$this`` free and projected, ready for a VALUES block; None if unsafe
+    (``$currentShape`` or ``$shapesGraph`` among it, unless ``special``: the caller pre-binds them)."""
+    if (_UNSUPPORTED.search(select) and not special) or len(_SELECT.findall(select)) != 1:
         return None
     if _PATH.search(select):
         if path is None:
@@ -161,6 +164,7 @@ def rdflib_term(term):
 
 
 ONTOLOGY = OxNamed("urn:x-kg:ontology")
+SHAPES_GRAPH = OxNamed("urn:x-kg:shapes-graph")  # $shapesGraph: a named graph, outside the default graph
 # the default graph of SHACL-SPARQL queries over a store from load_store(data, ontology): the data and the ontology
 WITH_ONTOLOGY = [DefaultGraph(), ONTOLOGY]
 
@@ -190,6 +194,7 @@ class Loaded:
     lexical_changed: bool  # some literal's lexical form: SPARQL constraints must run in rdflib, as pyshacl's do
     originals: dict  # (lexical form, datatype IRI) as Oxigraph returns it -> the data's literal (None: ambiguous)
     terms: dict  # pyoxigraph term -> the data's rdflib term
+    has_shapes: bool = False  # the shapes graph is in SHAPES_GRAPH (with_shapes)
 
     def term(self, term):
         """The rdflib term of a pyoxigraph one: the data's own where it has it, a retyped literal given back
@@ -251,6 +256,14 @@ def load(data: Graph, ontology: Graph | None = None) -> Loaded:
         if Literal(key[0], datatype=URIRef(key[1])) in cache:  # the data has that literal too: ambiguous
             originals[key] = None
     return Loaded(store, lexical_changed, originals, {v: k for k, v in cache.items()})
+
+
+def with_shapes(loaded: Loaded, shapes: Graph) -> Loaded:
+    """``loaded`` with the shapes graph in the named graph SHAPES_GRAPH (once), for ``$shapesGraph``."""
+    if not loaded.has_shapes:
+        loaded.store.extend(OxQuad(_ox_term(s), _ox_term(p), _ox_term(o), SHAPES_GRAPH) for s, p, o in shapes)
+        loaded.has_shapes = True
+    return loaded
 
 
 def load_store(data: Graph, ontology: Graph | None = None) -> Store:
@@ -416,9 +429,10 @@ class Prepared:
 
     query: str
     projects_this: bool  # whether the constraint's own SELECT returns ?this (pyshacl's messages see it only then)
+    bound: tuple[tuple[str, object], ...] = ()  # $currentShape, $shapesGraph: (name, rdflib term) pre-bound too
 
 
-def _this_in_a_filter_of_an_inner_group(select: str) -> bool:
+def _this_in_a_filter_of_an_inner_group(select: str, names: tuple[str, ...] = ("this",)) -> bool:
     """Whether ``$this`` is read by a FILTER or BIND inside a plain inner group (``{ … }`` nested in the WHERE
     clause, a UNION branch among them) that is not inside EXISTS, NOT EXISTS, OPTIONAL, MINUS or GRAPH.
     There SHACL's pre-binding (the value put in for the variable) and a VALUES block opening the query differ:
@@ -444,25 +458,40 @@ def _this_in_a_filter_of_an_inner_group(select: str) -> bool:
             in_expr = 1 if in_expr < 0 else in_expr + 1
         elif t.text == ")" and in_expr > 0:
             in_expr -= 1
-        elif t.kind == "var" and t.text[1:] == "this" and in_expr > 0 and len(stack) > 1 and stack[-1]:
+        elif t.kind == "var" and t.text[1:] in names and in_expr > 0 and len(stack) > 1 and stack[-1]:
             return True
         previous = t
     return False
 
 
-def prepare(shapes: Graph, shape, constraint, path: URIRef | None) -> Prepared | None:
-    """``constraint`` (an sh:sparql value of ``shape``) ready to run for many focus nodes; None if unsafe."""
+def prepare(shapes: Graph, shape, constraint, path: URIRef | None, *, special: bool = False) -> Prepared | None:
+    """``constraint`` (an sh:sparql value of ``shape``) ready to run for many focus nodes; None if unsafe.
+
+    With ``special``, ``$currentShape`` (an IRI shape only: a VALUES block cannot hold a blank node) and
+    ``$shapesGraph`` (the graph SHAPES_GRAPH, where ``with_shapes`` puts the shapes graph) are pre-bound
+    beside ``$this``."""
     select = shapes.value(constraint, SH.select)
-    if select is None or _this_in_a_filter_of_an_inner_group(str(select)):
+    if select is None:
         return None
-    query = _rewrite(str(select), path)
+    bound: list[tuple[str, object]] = []
+    if special:
+        if re.search(r"[?$]currentShape\b", str(select)):
+            if not isinstance(shape, URIRef):
+                return None
+            bound.append(("currentShape", shape))
+        if re.search(r"[?$]shapesGraph\b", str(select)):
+            bound.append(("shapesGraph", URIRef(SHAPES_GRAPH.value)))
+        select = _UNSUPPORTED.sub(lambda m: "?" + m.group(1), str(select))
+    if _this_in_a_filter_of_an_inner_group(str(select), ("this", *(name for name, _ in bound))):
+        return None
+    query = _rewrite(str(select), path, special)
     if query is None:
         return None
     text = _THIS.sub("?this", str(select))
     m = _PROJECTION.search(text)
     projection = text[m.end(): _WHERE_OPEN.search(text).start()]
     projects = projection.lstrip().startswith("*") or re.search(r"\?this\b", projection) is not None
-    return Prepared(_prefix_block(shapes, constraint) + "\n" + query, projects)
+    return Prepared(_prefix_block(shapes, constraint) + "\n" + query, projects, tuple(bound))
 
 
 def rows(loaded: Loaded, prepared: Prepared, focus: list, default_graph=None) -> dict:
@@ -471,13 +500,16 @@ def rows(loaded: Loaded, prepared: Prepared, focus: list, default_graph=None) ->
     a solution binding none of this, path and value is dropped, and repeated ones count once."""
     out: dict = {}
     named = sorted((n for n in focus if isinstance(n, (URIRef, Literal))), key=lambda n: (type(n).__name__, str(n)))
-    batches = [(_with_values(prepared.query, named), None)] if named else []
-    batches += [(prepared.query, n) for n in focus if isinstance(n, BNode)]
+    names = [name for name, _ in prepared.bound]
+    terms = [term.n3() for _, term in prepared.bound]
+    batches = [(values_first(prepared.query, ["this", *names], [[n.n3(), *terms] for n in named]), None)] if named else []
+    alone = values_first(prepared.query, names, [terms]) if names else prepared.query
+    batches += [(alone, n) for n in focus if isinstance(n, BNode)]
     for text, blank in batches:
         solutions = loaded.store.query(text, default_graph=default_graph,
                                 substitutions={OxVariable("this"): _ox_term(blank)} if blank is not None else None)
         for row in bound_terms(solutions):
-            row = {name: loaded.term(term) for name, term in row.items()}
+            row = {name: loaded.term(term) for name, term in row.items() if name not in names}
             this = row.pop("this", None)
             f = blank if blank is not None else this
             if f is None:
@@ -495,7 +527,7 @@ def rows(loaded: Loaded, prepared: Prepared, focus: list, default_graph=None) ->
 
 # --- the sh:sparql component of kg's engine --------------------------------------------------------------
 
-_SPARQL_SPECIAL = re.compile(r"[?$](failure|currentShape|shapesGraph)\b")
+_SPARQL_SPECIAL = re.compile(r"[?$]failure\b")
 
 
 class Sparql(Component):
@@ -511,7 +543,7 @@ class Sparql(Component):
             selects = list(c.g.objects(constraint, SH.select))
             if len(selects) != 1 or list(c.g.objects(constraint, SH.ask)) or _SPARQL_SPECIAL.search(str(selects[0])):
                 raise Unsupported(f"sh:sparql {constraint} on {node}")
-            prepared = prepare(c.g, node, constraint, shape_path)
+            prepared = prepare(c.g, node, constraint, shape_path, special=True)
             if prepared is None:
                 raise Unsupported(f"sh:sparql {constraint} on {node}")
             messages = set(c.g.objects(constraint, SH.message))
@@ -523,7 +555,9 @@ class Sparql(Component):
         bad = set()
         for constraint, prepared, messages in self.constraints:
             loaded = engine.loaded()
-            if not loaded.lexical_changed:
+            if any(name == "shapesGraph" for name, _ in prepared.bound):
+                loaded = with_shapes(loaded, engine.shapes)
+            if not loaded.lexical_changed or prepared.bound:  # rdflib, pyshacl's way, has no $shapesGraph
                 found = rows(loaded, prepared, list(fv), WITH_ONTOLOGY)
             else:
                 found = rows_rdflib(engine.union(), engine.shapes, constraint,
