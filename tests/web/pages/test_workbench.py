@@ -98,6 +98,38 @@ def test_reader_segments_cover_overlapping_passages_exactly():
     assert not paras[0].in_report and middle.in_report
 
 
+def test_reader_shows_emphasis_without_its_marks():
+    text = "**December 10, 1959**\n\n**Citation:** the *one* star stays\n\nA report [sic] body."
+    stamp = Passage(2, 19, "d", "#d", facts=[])  # "December 10, 1959", inside the marks
+    paras = segment(text, [stamp], report_start=text.index("A report"))
+    first, second, third = paras
+    assert "".join(s.text for s in first.segments) == "December 10, 1959"
+    assert [(s.text, s.strong) for s in first.segments if s.text] == [("December 10, 1959", True)]
+    assert [p.iri for s in first.segments if s.text for p in s.passages] == ["d"]
+    assert "".join(s.text for s in second.segments) == "Citation: the *one* star stays"
+    assert [s.text for s in second.segments if s.strong] == ["Citation:"]
+    assert "".join(s.text for s in third.segments) == "A report [sic] body." and not any(s.strong for s in third.segments)
+    # every stored character is still where its offset says: the marks are cut out of the view only
+    for para in paras:
+        pos = para.start
+        for s in para.segments:
+            assert s.text in ("", text[pos:pos + len(s.text)])
+            pos += len(s.text) or 2
+
+
+def test_the_record_page_reads_as_text(client):
+    html = client.get("/reader", headers={"Accept": "text/html"}).text
+    record = html[html.index('id="record"'):html.index('id="report"')]
+    assert "**" not in record
+    assert "<strong>December 10, 1959</strong>" in record
+    # the stored text itself keeps its marks (every offset counts them)
+    r = client.get("/sparql", params={"query": 'ASK { ?text a <https://schema.org/DigitalDocument> ; '
+                                               '<http://www.w3.org/1999/02/22-rdf-syntax-ns#value> ?v '
+                                               'FILTER (CONTAINS(?v, "**December 10, 1959**")) }'},
+                   headers={"Accept": "application/sparql-results+json"})
+    assert r.json()["boolean"] is True
+
+
 # --- routes over the real socket --------------------------------------------------------------------
 
 

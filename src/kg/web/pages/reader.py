@@ -9,6 +9,7 @@ when the translators' ``oa:editing`` annotation marks a bracket, and *sic* for t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from fastapi import Request
@@ -72,9 +73,10 @@ class Passage:
 
 @dataclass
 class Segment:
-    text: str
+    text: str  # the stored characters, or "" for an emphasis mark (``**``), which is not shown
     passages: list[Passage]  # covering this segment, outermost (longest) first
     starts: list[Passage]  # passages that begin here (anchors)
+    strong: bool = False  # inside the archive's ``**…**`` emphasis
 
     @property
     def classes(self) -> list[str]:
@@ -106,13 +108,30 @@ def paragraphs_of(text: str) -> list[tuple[int, int]]:
     return out
 
 
+EMPHASIS = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.S)
+
+
+def emphasis_of(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The archive record's Markdown emphasis: ([start, end) of each ``**`` mark, [start, end) of each
+    emphasised run between two marks). Offsets of the stored text; nothing is removed from it."""
+    marks, runs = [], []
+    for m in EMPHASIS.finditer(text):
+        marks += [(m.start(), m.start() + 2), (m.end() - 2, m.end())]
+        runs.append((m.start(1), m.end(1)))
+    return marks, runs
+
+
 def segment(text: str, passages: list[Passage], report_start: int) -> list[Paragraph]:
-    """Cut the text at passage boundaries inside each paragraph."""
+    """Cut the text at passage boundaries inside each paragraph, and at the emphasis marks: a mark's
+    segment shows nothing, the run between two marks is shown strong; the stored text and every offset
+    stay as they are (a passage's anchor sits where it starts, mark or not)."""
     out = []
     ordered = sorted(passages, key=lambda p: (p.start, -p.end))
+    marks, runs = emphasis_of(text)
     for ps, pe in paragraphs_of(text):
         inside = [p for p in ordered if p.start < pe and p.end > ps]
         cuts = {ps, pe} | {max(ps, min(pe, x)) for p in inside for x in (p.start, p.end)}
+        cuts |= {max(ps, min(pe, x)) for span in marks + runs for x in span}
         points = sorted(cuts)
         segments = []
         for a, b in zip(points, points[1:]):
@@ -120,7 +139,9 @@ def segment(text: str, passages: list[Passage], report_start: int) -> list[Parag
                 continue
             covering = sorted((p for p in inside if p.start <= a and p.end >= b), key=lambda p: p.start - p.end)
             starting = [p for p in inside if p.start == a]
-            segments.append(Segment(text[a:b], covering, starting))
+            hidden = any(m0 <= a and b <= m1 for m0, m1 in marks)
+            strong = any(r0 <= a and b <= r1 for r0, r1 in runs)
+            segments.append(Segment("" if hidden else text[a:b], covering, starting, strong))
         out.append(
             Paragraph(ps, pe, segments, [p for p in ordered if ps <= p.start < pe], in_report=ps >= report_start)
         )
