@@ -264,6 +264,22 @@ def test_editor_runs_an_example_and_shows_its_rows(watched, server):
     w.clean()
 
 
+def test_editor_shows_a_syntax_error_in_plain_words(watched):
+    """The editor shows the endpoint's explanation (kg.sparql.explain): place, caret, what is wrong."""
+    w = watched()
+    _open_editor(w)
+    w.page.evaluate("() => { window.kgYasgui.getTab().setQuery('SELECT ?s WHERE { ?s skos:prefLabel }'); }")
+    w.page.locator(".tabPanel.active .yasqe_queryButton").click()
+    error = w.page.locator(".tabPanel.active .yasr .errorResult")
+    error.wait_for(timeout=15000)
+    text = error.inner_text()
+    assert "line 1, column 22" in text and "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>" in text, text
+    assert "^" in text
+    w.shot("editor-syntax-error")
+    assert w.outside == []
+    assert all("400" in e for e in w.errors), w.errors  # the browser logs the 400 itself, nothing else
+
+
 def _active_tab(w: Watched) -> tuple[str, str]:
     """The query and the name of the editor's current tab."""
     return w.page.evaluate("[window.kgYasgui.getTab().getQuery(), window.kgYasgui.getTab().getName()]")

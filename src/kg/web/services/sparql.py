@@ -12,7 +12,8 @@ from starlette.routing import Route
 from ...sparql.formats import GRAPH, SOLUTIONS, Format
 from ...sparql.guard import Guarded, guard
 from ...sparql.protocol import QueryRequest, parse_request
-from ...sparql.engine import Job, Streamed, collect
+from ...sparql.engine import Job, QuerySyntaxError, Streamed, collect
+from ...sparql.explain import explain
 from ..links import Links, links_for, url_path
 from ..render import Problem, choose, rdf_bytes, render, respond
 from .service_description import service_description
@@ -86,7 +87,10 @@ async def sparql(request: Request) -> Response:
     job = query_job(req, guarded, fmt, endpoint, settings.max_rows)
     # a lookup the lane (``lookup_lane``) asked the engine for already, and that was not at hand
     peeked = scope.get(PEEKED, False)
-    answer = (None if peeked else state.engine.peek(job)) or await run_in_threadpool(state.engine.stream, job)
+    try:
+        answer = (None if peeked else state.engine.peek(job)) or await run_in_threadpool(state.engine.stream, job)
+    except QuerySyntaxError as err:  # the parser's words, read again for what a newcomer got wrong
+        raise QuerySyntaxError(explain(req.query, str(err), state.prefixes)) from None
     headers = {"KG-Truncated": f"max-rows={settings.max_rows}"} if answer.truncated else {}
     if fmt.kind != "html":
         return respond(request, answer.chunks if isinstance(answer, Streamed) else answer.body, fmt, headers=headers)
