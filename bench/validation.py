@@ -5,7 +5,7 @@ The data is the real build's union graph copied N times: copy 0 unchanged, copy 
 shape meets the data it was written for. Phases are timed one by one, as the service runs them: reading the
 N-Quads (``kg.inputs.read_graph``), then each part of validating:
 
-    .venv/bin/python bench/validation.py [--triples 100000] [--engine kg|pyshacl] [--rounds N] [--profile]
+    .venv/bin/python bench/validation.py [--triples 100000] [--engine kg|pyshacl|both] [--rounds N] [--out FILE] [--profile]
 
 (from a build in dist/; not part of ``make test``).
 """
@@ -17,6 +17,7 @@ import cProfile
 import os
 import pstats
 import re
+import statistics
 import sys
 import time
 
@@ -77,7 +78,10 @@ def timed(owner, name: str, label: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--triples", type=int, default=100_000)
-    ap.add_argument("--engine", default="kg", choices=("kg", "pyshacl"))
+    ap.add_argument("--engine", default="kg", choices=("kg", "pyshacl", "both"),
+                    help="both: each round validates with kg's engine and with pyshacl, one after the other, and "
+                         "the summary gives the medians, their ratio and whether the two reports are the same")
+    ap.add_argument("--out", help="also write the summary (Markdown) to this file, e.g. bench/results/<stamp>-validation.md")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--rounds", type=int, default=1, help="validate this many times (the machine may be busy)")
     args = ap.parse_args(argv)
@@ -101,26 +105,54 @@ def main(argv: list[str] | None = None) -> int:
     prof = cProfile.Profile() if args.profile else None
     print(f"{len(text.encode()) / 2**20:.1f} MiB of N-Quads; shapes {t2 - t1:.2f} s; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    engines = ("kg", "pyshacl") if args.engine == "both" else (args.engine,)
+    times: dict[str, list[tuple[float, float]]] = {e: [] for e in engines}  # (parse, validate) wall seconds
+    found: dict[str, set] = {}
+    triples = 0
     for _ in range(args.rounds):
-        PHASES.clear()
-        if prof:
-            prof.enable()
-        wall, cpu = time.perf_counter(), time.process_time()
-        data = read_graph(text, "nquads", "bench")  # as POST /validate and kg validate read the user's data
-        parse_wall, parse_cpu = time.perf_counter() - wall, time.process_time() - cpu
-        report = validate_graph(data, shapes, ontology, checks, engine=args.engine)
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        if prof:
-            prof.disable()
-        print(f"parse and validate ({args.engine}), {len(data)} triples: {wall:.2f} s wall, {cpu:.2f} s CPU of "
-              f"this process, load average {os.getloadavg()[0]:.1f}; {len(report.results)} results")
-        print(f"  parse (kg.inputs.read_graph): {parse_wall:.2f} s wall, {parse_cpu:.2f} s CPU")
-        print(f"  validate: {wall - parse_wall:.2f} s wall, {cpu - parse_cpu:.2f} s CPU")
-        for label, seconds in PHASES.items():
-            print(f"  {label}: {seconds:.2f} s")
+        for engine in engines:
+            PHASES.clear()
+            if prof:
+                prof.enable()
+            wall, cpu = time.perf_counter(), time.process_time()
+            data = read_graph(text, "nquads", "bench")  # as POST /validate and kg validate read the user's data
+            parse_wall, parse_cpu = time.perf_counter() - wall, time.process_time() - cpu
+            report = validate_graph(data, shapes, ontology, checks, engine=engine)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            if prof:
+                prof.disable()
+            triples = len(data)
+            times[engine].append((parse_wall, wall - parse_wall))
+            found[engine] = {(r.focus, r.path, r.component, r.value, r.shape) for r in report.results}
+            print(f"parse and validate ({engine}), {len(data)} triples: {wall:.2f} s wall, {cpu:.2f} s CPU of "
+                  f"this process, load average {os.getloadavg()[0]:.1f}; {len(report.results)} results")
+            print(f"  parse (kg.inputs.read_graph): {parse_wall:.2f} s wall, {parse_cpu:.2f} s CPU")
+            print(f"  validate: {wall - parse_wall:.2f} s wall, {cpu - parse_cpu:.2f} s CPU")
+            for label, seconds in PHASES.items():
+                print(f"  {label}: {seconds:.2f} s")
     if prof:
         pstats.Stats(prof, stream=sys.stdout).sort_stats("cumulative").print_stats(40)
+    summary = _summary(times, found, triples, args.rounds)
+    print(summary)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(summary)
     return 0
+
+
+def _summary(times: dict, found: dict, triples: int, rounds: int) -> str:
+    median = {e: (statistics.median(p for p, _ in t), statistics.median(v for _, v in t)) for e, t in times.items()}
+    lines = [f"# Validation at {triples:,} triples ({rounds} rounds, medians, wall seconds)", "",
+             f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end; `bench/validation.py`", "",
+             "| engine | parse | validate | parse and validate |", "| --- | ---: | ---: | ---: |"]
+    for e, (p, v) in median.items():
+        lines.append(f"| {e} | {p:.2f} | {v:.2f} | {p + v:.2f} |")
+    if len(median) == 2:
+        ratio = median["pyshacl"][1] / median["kg"][1]
+        lines += ["", f"pyshacl / kg, validate: {ratio:.1f}x. Reports "
+                      + ("the same" if found["kg"] == found["pyshacl"] else "DIFFER")
+                      + f" ({len(found['kg'])} results by focus, path, component, value and shape)."]
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

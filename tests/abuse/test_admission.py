@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import uuid
 
 import httpx
 import pytest
@@ -38,7 +39,7 @@ def test_one_client_cannot_hold_every_worker(server, settings, unharmed):
         time.sleep(0.02)
     with from_address(server, "127.0.0.7") as c:
         started = time.monotonic()
-        r = c.get("/sparql", params={"query": "ASK {}"})
+        r = c.get("/sparql", params={"query": _needs_a_worker()})
         took = time.monotonic() - started
         assert c.get("/static/style.css").status_code == 200  # assets are not counted
         assert c.get("/sparql", headers={"Accept": "text/turtle"}).status_code == 200  # nor is this a query
@@ -54,6 +55,48 @@ def test_one_client_cannot_hold_every_worker(server, settings, unharmed):
     while _in_flight(server):
         assert time.monotonic() < deadline, _in_flight(server)
         time.sleep(0.05)
+
+
+def _needs_a_worker() -> str:
+    """A query no cache holds and that is not a bounded lookup (a FILTER): only a worker answers it."""
+    return f'ASK {{ ?s ?p ?o FILTER (?o = "{uuid.uuid4()}") }}'
+
+
+def test_a_long_query_does_not_lock_its_author_out(server, unharmed):
+    """While one client's long query holds a worker, the same client's cached answers, bounded lookups
+    and pages are answered; only a second query that needs a worker is refused, in words (issue 24)."""
+    cached = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <http://www.cidoc-crm.org/cidoc-crm/E53_Place> }"
+    with from_address(server, "127.0.0.11") as c:
+        assert c.get("/sparql", params={"query": cached}).status_code == 200  # now in the result cache
+    outcome = {}
+
+    def runaway():
+        with from_address(server, "127.0.0.11") as c:
+            outcome["status"] = c.get("/sparql", params={"query": SLOW}).status_code
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.engine.busy_pids():
+        assert time.monotonic() < deadline, "the runaway never reached a worker"
+        time.sleep(0.02)
+    lookup = "SELECT ?p ?o WHERE { <https://kg.example.org/id/place/jilin> ?p ?o } LIMIT 5"
+    with from_address(server, "127.0.0.11") as c:
+        answers = {
+            "cache hit": c.get("/sparql", params={"query": cached}),
+            "bounded lookup": c.get("/sparql", params={"query": lookup},
+                                    headers={"Accept": "application/sparql-results+json"}),
+            "page": c.get("/id/place/jilin", headers={"Accept": "text/html"}, follow_redirects=True),
+            "ask page": c.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}),  # bounded too
+        }
+        refused = c.get("/sparql", params={"query": _needs_a_worker()})
+    assert {k: r.status_code for k, r in answers.items()} == {k: 200 for k in answers}, \
+        {k: (r.status_code, r.text[:200]) for k, r in answers.items()}
+    assert answers["bounded lookup"].json()["results"]["bindings"]
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
+    assert "already have 1 SPARQL query running" in refused.text and "retry this one after 1 s" in refused.text
+    thread.join()
+    assert outcome["status"] == 503
 
 
 def test_requests_over_the_cap_get_429():

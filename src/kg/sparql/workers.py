@@ -200,7 +200,8 @@ class WorkerPool:
                 worker = self._idle.get(timeout=max(deadline - time.monotonic(), 0))
             except queue.Empty:
                 raise EngineBusy(
-                    f"all {self.size} query workers stayed busy for {self.timeout:g} s; try again later"
+                    f"all {self.size} query workers stayed busy for {self.timeout:g} s with other queries; "
+                    f"nothing of yours was started: retry in a few seconds"
                 ) from None
             if worker.process.is_alive() and self._started(worker):
                 return worker
@@ -270,7 +271,9 @@ class WorkerPool:
         """The worker's next message, or QueryTimeout (worker replaced) when the deadline passes first."""
         if not worker.conn.poll(max(deadline - time.monotonic(), 0)):
             self._replace(worker)
-            raise QueryTimeout(f"query stopped after {self.timeout:g} s, the wall-clock limit (KG_QUERY_TIMEOUT)")
+            raise QueryTimeout(f"query stopped after {self.timeout:g} s, the wall-clock limit (KG_QUERY_TIMEOUT); "
+                               "the same query would be stopped again: narrow it (a more specific pattern, a LIMIT, "
+                               "fewer OPTIONALs) rather than retry it")
         return worker.conn.recv()
 
     def _crashed(self, worker: _Worker) -> WorkerCrashed:

@@ -24,7 +24,7 @@ from ..iris import Iris, prefixes
 from ..sparql.formats import NotAcceptable, negotiate
 from ..sparql.guard import QueryRefused, QueryTooLarge
 from ..sparql.protocol import ProtocolError
-from ..sparql.engine import Engine, EngineError
+from ..sparql.engine import Engine, EngineBusy, EngineError
 from ..sparql.stack import start_pool
 from ..store import BuildInfo, read_build
 from .linked_data import dumps, harvest, resources, signposting, vocab
@@ -169,7 +169,8 @@ def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(EngineError)
     async def engine(request: Request, err: EngineError):
         prefix = "syntax error: " if err.status == 400 else ""
-        return _error_response(request, err.status, prefix + str(err))
+        headers = {"Retry-After": "5"} if isinstance(err, EngineBusy) else None  # a timeout: retrying will not help
+        return _error_response(request, err.status, prefix + str(err), headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def http(request: Request, err: StarletteHTTPException):

@@ -16,6 +16,7 @@ from ...sparql.engine import Job, QuerySyntaxError, Streamed, collect
 from ...sparql.explain import explain
 from ..links import Links, links_for, url_path
 from ..render import Problem, choose, rdf_bytes, render, respond
+from ..serving.admission import RETRY_AFTER, SLOT
 from .service_description import service_description
 from ..view import describe_triples, graph_sizes
 
@@ -88,7 +89,14 @@ async def sparql(request: Request) -> Response:
     # a lookup the lane (``lookup_lane``) asked the engine for already, and that was not at hand
     peeked = scope.get(PEEKED, False)
     try:
-        answer = (None if peeked else state.engine.peek(job)) or await run_in_threadpool(state.engine.stream, job)
+        answer = None if peeked else state.engine.peek(job)
+        if answer is None:  # a worker must evaluate it: the client's query cap counts it now (admission)
+            slot = scope.get(SLOT)
+            refused = slot.take() if slot is not None else None
+            if refused is not None:
+                status, why = refused
+                raise Problem(status, why, {"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"})
+            answer = await run_in_threadpool(state.engine.stream, job)
     except QuerySyntaxError as err:  # the parser's words, read again for what a newcomer got wrong
         raise QuerySyntaxError(explain(req.query, str(err), state.prefixes)) from None
     headers = {"KG-Truncated": f"max-rows={settings.max_rows}"} if answer.truncated else {}

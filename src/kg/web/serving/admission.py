@@ -1,6 +1,12 @@
 """Admission: at most ``KG_MAX_PER_CLIENT`` requests of one client in flight at once, and of those at most
-one fewer SPARQL requests than there are query workers (``KG_WORKERS``), so that one client's runaway
-queries never hold every worker while others wait.
+one fewer SPARQL queries *running in a worker* than there are query workers (``KG_WORKERS``), so that one
+client's runaway queries never hold every worker while others wait.
+
+The request cap is counted here, as a request arrives. The query cap is counted only when a query needs a
+worker: the SPARQL route takes the request's ``QuerySlot`` (in the ASGI scope as ``SLOT``) after the
+engine's ``peek`` (the result cache, lookups answered in this process) came back empty. So a client whose
+long query holds a worker still gets its cache hits, its bounded lookups and its pages; only a second
+query that needs a worker is refused, with 429 and words saying why and when to retry.
 
 One client (one peer address) that opens more requests than that gets ``429 Too Many Requests`` with
 ``Retry-After`` at once, instead of joining an unbounded queue in front of the query workers. Files that
@@ -20,8 +26,35 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .client_counts import BUSY, QUERIES, REQUESTS, LocalCounts, SharedCounts
 
 UNCOUNTED = ("/static/", "/vendor/", "/dumps/", "/dumps")
-ENDPOINT = ("/sparql", "/sparql/")
 RETRY_AFTER = 1  # seconds a refused client is asked to wait
+SLOT = "kg.query_slot"  # the scope key of a counted request's QuerySlot
+
+
+class QuerySlot:
+    """One request's claim on its client's query cap, taken at most once (``take``), given back with the
+    request when its answer has been sent."""
+
+    def __init__(self, counts, client: str, max_queries: int):
+        self.counts = counts
+        self.client = client
+        self.max_queries = max_queries
+        self.taken = False
+
+    def take(self) -> tuple[int, str] | None:
+        """Count this request's query in, or give the status and the words saying why it may not run now."""
+        if self.taken:
+            return None
+        refused = self.counts.acquire_query(self.client, self.max_queries)
+        if refused is None:
+            self.taken = True
+            return None
+        if refused == QUERIES:
+            return 429, (f"you already have {self.max_queries} SPARQL {'query' if self.max_queries == 1 else 'queries'} "
+                    f"running from your address, as many as may run at once: one fewer than the query workers "
+                    f"(KG_WORKERS), so that others always find one. This query was not started. Cached answers, "
+                    f"simple lookups and pages are still answered; retry this one after {RETRY_AFTER} s or when "
+                    f"your other query has finished")
+        return 503, "the server is busy: it has requests in flight from as many clients as it can count at once"
 
 
 class AdmissionControl:
@@ -44,28 +77,23 @@ class AdmissionControl:
             await self.app(scope, receive, send)
             return
         client = scope["client"][0] if scope.get("client") else "-"
-        query = scope["path"] in ENDPOINT and (scope["method"] == "POST" or b"query=" in scope.get("query_string", b""))
-        refused = self.counts.acquire(client, query, self.max_per_client, self.max_queries)
+        refused = self.counts.acquire(client, False, self.max_per_client, self.max_queries)
         if refused == REQUESTS:
             await _refuse(send, 429, f"too many requests at once from your address: at most {self.max_per_client} "
                                      "requests may be in flight (KG_MAX_PER_CLIENT)")
-            return
-        if refused == QUERIES:
-            await _refuse(send, 429, f"too many requests at once from your address: at most {self.max_queries} "
-                                     "SPARQL queries may run at once, one fewer than the query workers (KG_WORKERS), "
-                                     "so that others always find one")
             return
         if refused == BUSY:
             await _refuse(send, 503, "the server is busy: it has requests in flight from as many clients as it "
                                      "can count at once")
             return
         released = False
+        slot = scope[SLOT] = QuerySlot(self.counts, client, self.max_queries)
 
         def release() -> None:
             nonlocal released
             if not released:
                 released = True
-                self.counts.release(client, query)
+                self.counts.release(client, slot.taken)
 
         async def sending(message) -> None:
             # released before the last bytes go out: a client that sends its next request as soon as it has

@@ -60,6 +60,13 @@ class LocalCounts:
         self.queries[client] += query
         return None
 
+    def acquire_query(self, client: str, max_queries: int) -> str | None:
+        """Count a query into a request already counted in (``acquire``), or return QUERIES."""
+        if self.queries[client] >= max_queries:
+            return QUERIES
+        self.queries[client] += 1
+        return None
+
     def release(self, client: str, query: bool) -> None:
         for counter, n in ((self.requests, 1), (self.queries, int(query))):
             counter[client] -= n
@@ -131,6 +138,23 @@ class SharedCounts:
                 return BUSY
         halves[own // 4 + 2] += 1
         halves[own // 4 + 3] += query
+        return None
+
+    def acquire_query(self, client: str, max_queries: int) -> str | None:
+        """Count a query into a request already counted in (``acquire``), or return QUERIES: this process's
+        count exact, the others' read as they stand."""
+        key = _key(client)
+        own = self._find(self.mine, key)
+        if own is None:
+            return BUSY  # not counted in: ``acquire`` was not called, or this process's region is full
+        queries = self.halves[own // 4 + 3]
+        for region in self._live_others():
+            slot = self._find(region, key)
+            if slot is not None:
+                queries += self.halves[slot // 4 + 3]
+        if queries >= max_queries:
+            return QUERIES
+        self.halves[own // 4 + 3] += 1
         return None
 
     def release(self, client: str, query: bool) -> None:
