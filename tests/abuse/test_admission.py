@@ -21,22 +21,28 @@ def from_address(server, address: str) -> httpx.Client:
     return httpx.Client(base_url=server.url, timeout=30, transport=httpx.HTTPTransport(local_address=address))
 
 
-def test_one_client_cannot_hold_every_worker(server, settings, unharmed):
-    """With two workers, one client's runaway holds one; its second query is refused at once (429,
-    Retry-After) instead of taking the other; its pages and other clients' queries are still answered."""
-    outcome = {}
+def _runaway(server, address: str) -> tuple[threading.Thread, dict]:
+    """A thread whose client at ``address`` runs SLOW, returned once the query holds a worker; the dict gets
+    the answer's status."""
+    outcome: dict = {}
 
-    def runaway():
-        with from_address(server, "127.0.0.7") as c:
-            r = c.get("/sparql", params={"query": SLOW})
-        outcome["status"] = r.status_code
+    def run():
+        with from_address(server, address) as c:
+            outcome["status"] = c.get("/sparql", params={"query": SLOW}).status_code
 
-    thread = threading.Thread(target=runaway)
+    thread = threading.Thread(target=run)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.engine.busy_pids():
         assert time.monotonic() < deadline, "the runaway never reached a worker"
         time.sleep(0.02)
+    return thread, outcome
+
+
+def test_one_client_cannot_hold_every_worker(server, settings, unharmed):
+    """With two workers, one client's runaway holds one; its second query is refused at once (429,
+    Retry-After) instead of taking the other; its pages and other clients' queries are still answered."""
+    thread, outcome = _runaway(server, "127.0.0.7")
     with from_address(server, "127.0.0.7") as c:
         started = time.monotonic()
         r = c.get("/sparql", params={"query": _needs_a_worker()})
@@ -68,18 +74,7 @@ def test_a_long_query_does_not_lock_its_author_out(server, unharmed):
     cached = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <http://www.cidoc-crm.org/cidoc-crm/E53_Place> }"
     with from_address(server, "127.0.0.11") as c:
         assert c.get("/sparql", params={"query": cached}).status_code == 200  # now in the result cache
-    outcome = {}
-
-    def runaway():
-        with from_address(server, "127.0.0.11") as c:
-            outcome["status"] = c.get("/sparql", params={"query": SLOW}).status_code
-
-    thread = threading.Thread(target=runaway)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.engine.busy_pids():
-        assert time.monotonic() < deadline, "the runaway never reached a worker"
-        time.sleep(0.02)
+    thread, outcome = _runaway(server, "127.0.0.11")
     lookup = "SELECT ?p ?o WHERE { <https://kg.example.org/id/place/jilin> ?p ?o } LIMIT 5"
     with from_address(server, "127.0.0.11") as c:
         answers = {
