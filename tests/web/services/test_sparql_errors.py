@@ -1,5 +1,5 @@
 """The SPARQL route's own answers beyond the protocol suite: syntax errors in plain words
-(kg.sparql.explain, tested mistake by mistake in tests/sparql/test_explain.py)."""
+(kg.sparql.explain, tested mistake by mistake in tests/sparql/test_explain.py); named apart from tests/validation/test_sparql.py, as pytest needs."""
 
 from __future__ import annotations
 
