@@ -63,14 +63,21 @@ PREFLIGHT = {
 }
 
 
+DISPLAY_LABELS = Path(__file__).with_name("display-labels.ttl")
+DISPLAY_GRAPH = NamedNode("urn:x-kg:display-labels")  # never served: labels for pages only
+
+
 def load_vocab(build: BuildInfo) -> Store:
-    """The ontology and the shapes, in memory, for their pages and for labels of our terms."""
+    """The ontology and the shapes, in memory, for their pages and for labels of our terms; and, in a graph
+    of their own, the display labels of other vocabularies' terms (``display-labels.ttl``) in the three
+    languages, which only the pages read."""
     store = Store()
     iris = Iris(build.base_iri)
     for name, graph in (("ontology.ttl", iris.ontology), ("shapes.ttl", iris.shapes)):
         path = build.path(name)
         if path.is_file():
             store.load(path=str(path), format=RdfFormat.TURTLE, to_graph=NamedNode(str(graph)))
+    store.load(path=str(DISPLAY_LABELS), format=RdfFormat.TURTLE, to_graph=DISPLAY_GRAPH)
     return store
 
 

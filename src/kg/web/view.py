@@ -77,6 +77,10 @@ class Names:
     def name(self, iri: str) -> str | None:
         if self.labels.get(iri):
             return self.labels[iri][0][0]
+        return self.curie(iri)
+
+    def curie(self, iri: str) -> str | None:
+        """The prefixed name of ``iri`` (``skos:prefLabel``), or None when no prefix fits."""
         for prefix, ns in sorted(self.prefixes.items(), key=lambda kv: -len(kv[1])):
             if iri.startswith(ns) and len(iri) > len(ns):
                 return f"{prefix}:{iri[len(ns):]}"
@@ -132,9 +136,14 @@ class Value:
 @dataclass
 class Prop:
     iri: str
-    label: str | None
+    label: str | None  # in the reader's language where there is one (the term's, or a display label)
     href: str
     values: list[Value] = field(default_factory=list)
+    curie: str | None = None  # shown beside the label
+
+    @classmethod
+    def of(cls, iri: str, names: "Names", href: str) -> "Prop":
+        return cls(iri, names.name(iri), href, curie=names.curie(iri))
 
 
 @dataclass
@@ -176,7 +185,7 @@ async def describe_triples(request: Request, data) -> list[Subject]:
             subj = subjects[key] = Subject(iri, links.href(iri), labels.all(iri))
         prop = next((p for p in subj.props if p.iri == t.predicate.value), None)
         if prop is None:
-            prop = Prop(t.predicate.value, labels.name(t.predicate.value), links.href(t.predicate.value))
+            prop = Prop.of(t.predicate.value, labels, links.href(t.predicate.value))
             subj.props.append(prop)
         prop.values.append(to_value(t.object, labels, links))
     for subj in subjects.values():

@@ -184,3 +184,28 @@ def test_every_minted_iri_dereferences(client, settings, server):
         url = server.url + "/" + iri[len(settings.base_iri):]
         r = client.get(url, headers={"Accept": "text/turtle"}, follow_redirects=True)
         assert r.status_code == 200, (iri, r.status_code, r.text[:200])
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("ko", {"대표 명칭": "skos:prefLabel", "~에 속함": "crm:P89_falls_within", "근거 구절": "prov:wasDerivedFrom"}),
+    ("zh-Hans", {"首选名称": "skos:prefLabel", "位于": "crm:P89_falls_within", "出自段落": "prov:wasDerivedFrom"}),
+    ("en", {"preferred name": "skos:prefLabel", "lies within": "crm:P89_falls_within"}),
+])
+def test_properties_show_by_their_label_in_the_readers_language(client, lang, expected):
+    """Other vocabularies' terms by kg's display labels (src/kg/web/display-labels.ttl), the prefixed name
+    beside each; kg's own terms by the ontology's labels in the three languages."""
+    html = client.get(f"/doc/id/place/south-hwanghae?lang={lang}", headers={"Accept": "text/html"}, follow_redirects=True).text
+    for label, curie in expected.items():
+        assert f">{label}</a> <code class=\"curie\">{curie}</code>" in html, (label, curie)
+
+
+def test_kg_terms_are_labelled_in_korean_on_pages(client):
+    html = client.get("/doc/id/event/appeals-to-embassy-1959?lang=ko", headers={"Accept": "text/html"}, follow_redirects=True).text
+    assert ">수신자</a> <code class=\"curie\">kg:addressee</code>" in html
+
+
+def test_display_labels_stay_out_of_the_data(client):
+    """The display labels are for pages: no SPARQL answer holds them."""
+    r = client.get("/sparql", params={"query": 'ASK { <http://www.w3.org/2004/02/skos/core#prefLabel> ?p ?o }'},
+                   headers={"Accept": "application/sparql-results+json"})
+    assert r.json()["boolean"] is False

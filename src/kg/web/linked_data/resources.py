@@ -184,7 +184,7 @@ async def resource_page(request: Request, iri: str, links: Links, others: list) 
     props: dict[str, Prop] = {}
     for row in outgoing:
         p = row["p"].value
-        entry = props.setdefault(p, Prop(p, labels.name(p), links.href(p)))
+        entry = props.setdefault(p, Prop.of(p, labels, links.href(p)))
         value = to_value(row["o"], labels, links)
         value.note = _graph_name(row["g"].value)
         entry.values.append(value)
@@ -194,7 +194,7 @@ async def resource_page(request: Request, iri: str, links: Links, others: list) 
         links_in.append(
             {
                 "from": to_value(row["x"], labels, links),
-                "prop": Prop(p, labels.name(p), links.href(p)),
+                "prop": Prop.of(p, labels, links.href(p)),
                 "graph": _graph_name(row["g"].value),
             }
         )
