@@ -58,6 +58,7 @@ SAMPLES = {
     "/static": "/static/style.css", "/openapi.json": "/openapi.json", "/validate": "/validate",
     "/changes": "/changes", "/changes/{version}": "/changes/0", "/fragments": "/fragments",
     "/reconcile": "/reconcile", "/reconcile/preview": "/reconcile/preview",
+    "/reconcile/properties": "/reconcile/properties",
     "/reconcile/suggest/entity": "/reconcile/suggest/entity", "/robots.txt": "/robots.txt",
     "/sitemap.xml": "/sitemap.xml",
 }
