@@ -1,10 +1,16 @@
-"""The reader's language for labels: ``?lang=`` first, then ``Accept-Language`` (q-values honoured),
-English when nothing offered fits. Page text stays English; labels (skos:prefLabel, rdfs:label) follow
-the choice, and a label missing in the chosen language falls back to English, then to any label."""
+"""The reader's language: ``?lang=`` first, then ``Accept-Language`` (q-values honoured), English when
+nothing offered fits. Labels (skos:prefLabel, rdfs:label) follow the choice, a label missing in the chosen
+language falling back to English, then to any label; so do the pages' own words (navigation, headings,
+buttons, error pages), translated by ``translate`` from ``messages.json`` (English text as the key)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+MESSAGES = Path(__file__).with_name("messages.json")
 
 # The languages the data labels things in, with what the switch shows (each in its own language).
 OFFERED: dict[str, str] = {"en": "English", "zh-Hans": "中文", "ko": "한국어"}
@@ -102,3 +108,16 @@ def prefer(labels: list[tuple[str, str]], lang: str) -> list[tuple[str, str]]:
         tag = item[1]
         return 0 if tag and _same(tag, lang) else 1 if tag and _same(tag, DEFAULT) else 2
     return sorted(labels, key=rank)
+
+
+@lru_cache(maxsize=1)
+def messages() -> dict[str, dict[str, str]]:
+    """{English text: {language: translation}} of the pages' own words."""
+    return json.loads(MESSAGES.read_text(encoding="utf-8"))
+
+
+def translate(text: str, lang: str) -> str:
+    """``text`` in ``lang``, or as written (English) when it has no translation there."""
+    if lang == DEFAULT:
+        return text
+    return messages().get(text, {}).get(lang, text)

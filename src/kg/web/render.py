@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from pyoxigraph import Literal, NamedNode, serialize
 
 from ..sparql.formats import Format, NotAcceptable, negotiate
+from .i18n import DEFAULT, OFFERED, choose_language, translate
 
 TEMPLATES = Path(__file__).parent / "templates"
 CACHE_CONTROL = "public, max-age=300"
@@ -34,6 +36,9 @@ def templates() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["_"] = _translated
+    env.globals["page_lang"] = _page_lang
+    env.globals["lang_choices"] = _lang_choices
     env.globals["is_iri"] = lambda t: isinstance(t, NamedNode)
     env.globals["is_literal"] = lambda t: isinstance(t, Literal)
     env.filters["safe_scheme"] = lambda iri: str(iri).split(":", 1)[0].lower() in ("http", "https", "urn", "mailto")
@@ -65,7 +70,11 @@ def respond(
     tag: str = "",
 ) -> Response:
     """A negotiated representation with Vary, ETag and Cache-Control from the dataset version; a body given
-    as an iterator of chunks is streamed (chunked transfer, no Content-Length)."""
+    as an iterator of chunks is streamed (chunked transfer, no Content-Length). An HTML page is in the
+    reader's language (i18n), so it varies on Accept-Language too and its ETag names the language."""
+    if fmt.kind == "html":
+        vary = html_vary(vary)
+        tag = tag or page_language(request)
     out = {"Vary": vary, "Cache-Control": CACHE_CONTROL}
     if request.method != "POST":  # a POST answer has no URL of its own to validate against
         out["ETag"] = etag(request, fmt.name, tag)
@@ -79,8 +88,50 @@ def respond(
     return StreamingResponse(body, status_code=status, media_type=fmt.header, headers=out)
 
 
+def html_vary(vary: str = "Accept") -> str:
+    """``vary`` with Accept-Language added (the pages' words follow the reader's language)."""
+    names = [v.strip() for v in vary.split(",") if v.strip()]
+    return ", ".join(names if "accept-language" in {n.lower() for n in names} else names + ["Accept-Language"])
+
+
+def page_language(request: Request) -> str:
+    return choose_language(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+
 def alternates_header(links: list[tuple[str, Format]]) -> str:
     return ", ".join(f'<{url}>; rel="alternate"; type="{fmt.media_type}"' for url, fmt in links)
+
+
+def _request_lang(context) -> str:
+    request = context.get("request")
+    return DEFAULT if request is None else page_language(request)
+
+
+@pass_context
+def _translated(context, text: str) -> str:
+    """The page's words in the reader's language (i18n.translate)."""
+    return translate(text, _request_lang(context))
+
+
+@pass_context
+def _page_lang(context) -> str:
+    return _request_lang(context)
+
+
+@pass_context
+def _lang_choices(context) -> list[dict]:
+    """The language switch: this page in each offered language, its other query parameters kept."""
+    request = context.get("request")
+    current = _request_lang(context)
+    out = []
+    for tag, name in OFFERED.items():
+        if request is None:
+            href = f"?lang={tag}"
+        else:
+            params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] + [("lang", tag)]
+            href = f"{request.url.path}?{urlencode(params)}"
+        out.append({"tag": tag, "name": name, "href": href, "current": tag == current})
+    return out
 
 
 def render(request: Request, template: str, **context) -> bytes:

@@ -21,7 +21,7 @@ from pyoxigraph import NamedNode
 from ...catalog import CatalogError, load_catalog
 from . import citation
 from .charts import POPULATION, bar_panels, province_figures
-from ..i18n import OFFERED, choose_language, pick_label, prefer
+from ..i18n import choose_language, pick_label, prefer
 from ..links import Links, request_links
 from .reader import passages_of, segment, source_text
 from ..render import Problem, choose, render, respond
@@ -162,7 +162,7 @@ async def reader(request: Request, links: Links = Depends(request_links)) -> Res
     counts = {k: sum(1 for p in passages if k in p.kinds) for k in ("fact", "mention", "insertion", "sic")}
     body = render(
         request, "reader.html", links=links, paragraphs=paragraphs, counts=counts, total=len(passages),
-        source=source, lang=lang, languages=language_links(request, lang),
+        source=source, lang=lang,
     )
     return respond(request, body, fmt, vary="Accept, Accept-Language", tag=lang)
 
@@ -172,16 +172,6 @@ async def reader(request: Request, links: Links = Depends(request_links)) -> Res
 
 def language(request: Request) -> str:
     return choose_language(request.query_params.get("lang"), request.headers.get("accept-language"))
-
-
-def language_links(request: Request, lang: str) -> list[dict]:
-    out = []
-    for tag, name in OFFERED.items():
-        params = dict(request.query_params)
-        params["lang"] = tag
-        query = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k == "lang")
-        out.append({"tag": tag, "name": name, "href": f"{request.url.path}?{query}", "current": tag == lang})
-    return out
 
 
 # --- citations -----------------------------------------------------------------------------------
@@ -330,7 +320,6 @@ async def home_extras(request: Request, links: Links) -> dict:
     fact = await fact_info(request, example_fact, fact_label)
     return {
         "lang": lang,
-        "languages": language_links(request, lang),
         "dataset": ds,
         "counts": await counts(request),
         "bibtex": citation.dataset_bibtex(ds),
@@ -410,7 +399,6 @@ async def entity_extras(request: Request, iri: str, links: Links, labels: list[t
     fact = await fact_info(request, iri, title.text if title else iri)
     return {
         "lang": lang,
-        "languages": language_links(request, lang),
         "title": title.text if title else None,
         "title_lang": title.lang if title else "",
         "mentions": mentions,
@@ -441,8 +429,8 @@ GROUPS = (
                         "refArea", "refPeriod", "dc/terms/date", "P82a", "P82b", "date_document")),
     ("Who", ("P14_carried_out_by", "addressee", "sender", "recipient", "author", "creator", "translator",
              "publisher", "unitOf", "subOrganizationOf", "hasMember", "memberOf", "passed_by", "funder",
-             "assertedBy")),
-    ("Why and in what context", ("P17_was_motivated_by", "P9i_forms_part_of", "P9_consists_of", "dc/terms/subject",
+             "assertedBy", "toBeApprovedBy", "toBeImplementedBy")),
+    ("Why and in what context", ("P17_was_motivated_by", "causedBy", "P9i_forms_part_of", "P9_consists_of", "dc/terms/subject",
                                  "concerns", "motive", "measure")),
     ("Figures", ("cube#", "ontology/kg#households", "ontology/kg#persons", "approximatePersons",
                  "laborersPerHousehold", "shareOfPersons", "statedAs", "epistemicMarker", "population",

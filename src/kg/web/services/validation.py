@@ -12,6 +12,7 @@ a body over ``KG_VALIDATE_MAX_BYTES`` is refused before anything is parsed.
 from __future__ import annotations
 
 import asyncio
+import json
 import multiprocessing
 import queue
 import resource
@@ -30,7 +31,7 @@ from ...config import Settings
 from ...inputs import MEDIA_TYPES, InputError
 from ...sparql.formats import REPORT, offered
 from ..links import links_for
-from ..render import Problem, choose, render
+from ..render import Problem, choose, html_vary, render
 
 # kg.validation.run.FAIL_ON, named here so that this process never imports the validator (its workers do)
 FAIL_ON = ("violation", "warning", "info")
@@ -363,7 +364,7 @@ async def page(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     body = render(request, "validate.html", links=links_for(request), files=shape_files(settings),
                   formats=FORM_FORMATS, settings=settings, report=None, fields={})
-    return Response(body, media_type=fmt.header, headers={"Cache-Control": "public, max-age=300", "Vary": "Accept"})
+    return Response(body, media_type=fmt.header, headers={"Cache-Control": "public, max-age=300", "Vary": html_vary()})
 
 
 @router.post("/validate", openapi_extra=OPENAPI, summary="Validate RDF against the kg shapes",
@@ -386,7 +387,7 @@ async def validate(request: Request) -> Response:
     job = Job(data, in_fmt, source, shapes, fmt.name, fail_on)
     pool: ValidationPool = request.app.state.validation
     status, payload = await asyncio.get_running_loop().run_in_executor(None, pool.run, job)
-    headers = {"Cache-Control": "no-store", "Vary": "Accept"}
+    headers = {"Cache-Control": "no-store", "Vary": html_vary() if fmt.kind == "html" else "Accept"}
     if status == "input":
         message, line, column, full = payload
         if fmt.kind == "html":
@@ -398,8 +399,6 @@ async def validate(request: Request) -> Response:
     headers["KG-Conforms"] = "true" if conforms else "false"
     headers["KG-Fails"] = "true" if fails else "false"
     if fmt.kind == "html":
-        import json
-
         report = json.loads(body)
         groups: dict[str, list] = {}
         for r in report["results"]:
