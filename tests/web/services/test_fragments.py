@@ -78,7 +78,7 @@ def test_the_hydra_search_form(client, server):
 
 @pytest.mark.parametrize("params,expected", [
     ({"subject": "https://kg.example.org/id/place/jilin", "predicate": str(SKOS.prefLabel)},
-     {Literal("Jilin Province", lang="en"), Literal("吉林省", lang="zh-hans")}),
+     {Literal("Jilin Province", lang="en"), Literal("吉林省", lang="zh-hans"), Literal("지린성", lang="ko")}),
     ({"predicate": str(SKOS.prefLabel), "object": '"吉林省"@zh-Hans'}, {Literal("吉林省", lang="zh-hans")}),
     ({"object": '"no such label"@en'}, set()),
 ])

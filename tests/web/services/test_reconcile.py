@@ -109,6 +109,10 @@ def test_suggest_by_prefix_and_cursor(client):
     assert first[0]["id"] == "place/south-pyongan" and first[0]["name"] == "South Pyongan Province"
     korean = client.get(url, params={"prefix": "평안"}).json()["result"]
     assert [x["id"] for x in korean] == ["place/south-pyongan"]
+    # the Korean labels kg supplies for Chinese bodies and places are found as well
+    assert client.get(url, params={"prefix": "헤이룽장성"}).json()["result"][0]["id"] == "place/heilongjiang"
+    council = client.get(url, params={"prefix": "중화인민공화국 국무원"}).json()["result"]
+    assert council[0]["id"] == "organization/state-council"
     page1 = client.get(url, params={"prefix": "j"}).json()["result"]
     page2 = client.get(url, params={"prefix": "j", "cursor": len(page1)}).json()["result"]
     assert page1 and not {x["id"] for x in page1} & {x["id"] for x in page2}
