@@ -16,8 +16,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import rdflib
 
 from pyoxigraph import BlankNode as OxBlank
 from pyoxigraph import Literal as OxLiteral
@@ -232,9 +236,29 @@ def _graph_by_oxigraph(text: str, fmt: str, into: Graph) -> None:
         raise _NotSure from None
 
 
+@contextmanager
+def lexical_forms_kept() -> Iterator[None]:
+    """Parse with every literal's lexical form as written. rdflib rewrites typed literals as it parses
+    ("1"^^xsd:boolean becomes "true", "01"^^xsd:integer "1"), but RDF terms are equal only when written alike,
+    and SHACL compares terms (sh:hasValue, sh:in), and activates sh:uniqueLang only for "true". rdflib's switch
+    (``rdflib.NORMALIZE_LITERALS``) is process-wide: kg flips it only around its own parsing, which runs in
+    the CLI's process or in a validation worker, one job at a time."""
+    before = rdflib.NORMALIZE_LITERALS
+    rdflib.NORMALIZE_LITERALS = False
+    try:
+        yield
+    finally:
+        rdflib.NORMALIZE_LITERALS = before
+
+
 def read_graph(text: str, fmt: str, source: str) -> Graph:
-    """The union of the graphs in RDF text of a known format; raise InputError on any problem, also on an
-    IRI that RDF does not allow."""
+    """The union of the graphs in RDF text of a known format, every literal as written; raise InputError on
+    any problem, also on an IRI that RDF does not allow."""
+    with lexical_forms_kept():
+        return _read_graph(text, fmt, source)
+
+
+def _read_graph(text: str, fmt: str, source: str) -> Graph:
     graph = Graph()
     if fmt in OXIGRAPH_FORMATS:
         try:

@@ -20,6 +20,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
+from kg.inputs import lexical_forms_kept
 from kg.validation.run import validate_graph
 
 SUITE = Path(__file__).resolve().parents[3] / "shared" / "w3c" / "shacl-test-suite" / "tests"
@@ -29,16 +30,13 @@ IN_CI = os.environ.get("CI") == "true"
 
 # pyshacl (as kg calls it: no inference, no advanced features) gets these wrong; see the module docstring
 PYSHACL_FAILS: dict[str, str] = {
-    "core/property/uniqueLang-002": 'sh:uniqueLang "1"^^xsd:boolean reads as true (rdflib normalizes it); only '
-                                    "true activates the constraint",
+    "core/property/uniqueLang-002": 'sh:uniqueLang "1"^^xsd:boolean reads as true (pyshacl takes its value); '
+                                    "only the literal true activates the constraint",
     "sparql/pre-binding/shapesGraph-001": "$shapesGraph is not supported",
 }
-# what kg's engine still gets wrong (issue 23 asks for none): each is an xfail that must fail, strict, so
-# that fixing one shows here and its line goes
-KG_FAILS: dict[str, str] = {
-    "core/property/uniqueLang-002": 'rdflib\'s parser normalizes "1"^^xsd:boolean to "true", so the shape reads '
-                                    "as sh:uniqueLang true before any engine sees it",
-}
+# what kg's engine gets wrong: none (issue 23); a case listed here would be a strict xfail, so that fixing
+# it shows here and its line goes
+KG_FAILS: dict[str, str] = {}
 
 
 def _cases() -> list[tuple[str, Path, URIRef]]:
@@ -89,12 +87,15 @@ def _results(g: Graph, report) -> list[tuple]:
 
 
 def _graph(ref, base: Path) -> Graph:
+    """A data or shapes graph of a case, read as kg reads its inputs: every literal as written."""
     path = Path(str(ref).removeprefix("file://"))
-    return Graph().parse(path, format="turtle", publicID=path.as_uri())
+    with lexical_forms_kept():
+        return Graph().parse(path, format="turtle", publicID=path.as_uri())
 
 
 def run_case(path: Path, case: URIRef, engine: str) -> None:
-    g = Graph().parse(path, format="turtle", publicID=path.as_uri())
+    with lexical_forms_kept():  # the expected report as written, like the graphs it is compared with
+        g = Graph().parse(path, format="turtle", publicID=path.as_uri())
     action = g.value(case, URIRef(MF + "action"))
     data = _graph(g.value(action, URIRef(SHT + "dataGraph")), path)
     shapes = _graph(g.value(action, URIRef(SHT + "shapesGraph")), path)

@@ -12,6 +12,7 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.exceptions import ParserError
 
+from ..inputs import lexical_forms_kept
 from ..iris import GRAPHS, Iris
 
 STATEMENTS = Path("data/statements")
@@ -28,7 +29,8 @@ def parse_turtle(path: Path, iris: Iris) -> Graph:
     """One Turtle file, with every IRI under the default base mapped onto ``iris.base``."""
     g = Graph()
     try:
-        g.parse(path, format="turtle")
+        with lexical_forms_kept():  # literals as written, as kg reads every input (kg.inputs)
+            g.parse(path, format="turtle")
     except (SyntaxError, ParserError, ValueError) as err:
         raise AuthoredError(f"{path}: {err}") from None
     if iris.base == Iris().base:

@@ -288,7 +288,9 @@ class UniqueLang(Component):
         rule = _one(c, node, SH.uniqueLang)
         if not isinstance(rule, Literal) or not isinstance(rule.value, bool):
             raise Unsupported(f"sh:uniqueLang on {node}")
-        self.on = rule.value
+        # only the literal true activates it (SHACL 4.5.3): "1"^^xsd:boolean is another term, kept as written
+        # by kg's parsing (kg.inputs.lexical_forms_kept)
+        self.on = str(rule) == "true"
 
     def run(self, engine, shape, fv, recs):
         bad = set()
