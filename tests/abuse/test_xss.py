@@ -86,7 +86,7 @@ def audit(body: str) -> list[str]:
 
 
 PAGES = [
-    "/", "/reader", "/editor", "/examples", "/dumps/", "/sparql", "/.well-known/void",
+    "/", "/reader", "/editor", "/builder", "/examples", "/dumps/", "/sparql", "/.well-known/void",
     "/doc/id/person/x", "/doc/id/person/x.html", "/doc/id/text/report-114177.html", "/doc/id/dataset/kg-1959.html",
     "/doc/id/passage/0-10.html", "/doc/id/time-span/x.html", "/doc/graph/assertions.html", "/ontology/kg", "/shapes",
     "/sparql?query=" + quote("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"),
@@ -96,6 +96,7 @@ PAGES = [
     "/editor?query=" + quote("</script><script>alert('editor')</script>"),
     "/editor?example=" + quote("<script>alert('example')</script>"),
     "/reader?lang=" + quote("\"><script>alert('lang')</script>"),
+    "/builder?lang=" + quote("\"><script>alert('lang')</script>"),
     "/doc/id/person/x?lang=" + quote("<script>alert('lang')</script>"),
     # error pages echo what they were given
     "/doc/id/<script>alert('404')</script>", "/id/%3Cscript%3Ealert('404')%3C/script%3E",

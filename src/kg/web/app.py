@@ -29,7 +29,7 @@ from ..sparql.stack import start_pool
 from ..store import BuildInfo, read_build
 from .linked_data import dumps, harvest, resources, signposting, vocab
 from .services import extend, fragments, reconcile, sparql, validation
-from .pages import home as pages, workbench
+from .pages import builder, home as pages, workbench
 from .serving.client_counts import SharedCounts
 from .serving.front import FrontedApp
 from .render import Problem, templates
@@ -129,7 +129,7 @@ def create_app(
     app.state.vocab = load_vocab(build)
 
     sparql.install(app)
-    for module in (resources, vocab, dumps, pages, reconcile, extend, fragments):
+    for module in (resources, vocab, dumps, pages, builder, reconcile, extend, fragments):
         app.include_router(module.router)
     workbench.install(app)
     validation.install(app)

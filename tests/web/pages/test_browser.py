@@ -147,6 +147,7 @@ PAGES = [
     ("home", "/"),
     ("reader", "/reader"),
     ("editor", "/editor"),
+    ("builder", "/builder"),
     ("examples", "/examples"),
     ("place-jilin", "/id/place/jilin"),
     ("place-jilin-zh", "/doc/id/place/jilin?lang=zh-Hans"),
@@ -218,6 +219,51 @@ def test_chinese_and_korean_render_with_served_fonts(watched):
     assert any("/vendor/noto-sans-kr/files/" in u for u in fonts), fonts
     w.clean()
     w.shot("lang-ko")
+
+
+# --- the visual query builder -------------------------------------------------------------------
+
+BUILDER_WORDS = {  # what the builder's lists say in each language: kinds, relations, the State Council
+    "en-GB": ("event", "formal organization", "carried out by", "time-span", "State Council of the People"),
+    "ko": ("사건", "공식 기관", "수행 주체", "기간", "중화인민공화국 국무원"),
+}
+BUILDER_DATES = {"en-GB": {"18 January 1959", "14 August 1959"}, "ko": {"1959년 1월 18일", "1959년 8월 14일"}}
+
+
+@pytest.mark.parametrize("lang", sorted(BUILDER_WORDS))
+def test_the_visual_builder_answers_by_clicks(watched, lang):
+    """"Events carried out by the State Council, with their dates", by clicks only, in the reader's language:
+    Sparnatural's lists come from /builder/config.ttl and our endpoint; the rows appear in the page."""
+    event, body, carried_out_by, time_span, council = BUILDER_WORDS[lang]
+    w = watched(lang)
+    w.goto("/builder")
+    builder = w.page.locator("spar-natural")
+    builder.locator("li.enabled").first.wait_for()
+
+    def pick(label: str) -> None:
+        item = w.page.locator("span.item-label", has_text=label)
+        builder.locator("li.enabled:visible").filter(has=item).first.click()
+
+    pick(event)
+    pick(body)
+    pick(carried_out_by)  # several relations join an event to a body: pick one
+    builder.locator(".select2-selection").first.click()
+    w.page.locator("li.select2-results__option", has_text=council).click()
+    builder.locator(".ActionsGroup").first.hover()  # "And" shows on hover: a second criterion on the event
+    builder.locator(".ActionAnd a").first.click()
+    pick(time_span)  # one relation joins an event to a time-span (when): Sparnatural takes it
+    builder.locator(".selectAll:visible").first.click()  # any time-span
+    builder.locator(".selectViewVariableBtn").last.click()  # and show it in the results
+    builder.locator(".playBtn").click()
+    w.page.locator("#builder-table tbody tr").first.wait_for()
+    rows = [r.split("\t") for r in w.page.locator("#builder-table tbody tr").all_inner_texts()]
+    assert {cells[-1].strip() for cells in rows} == BUILDER_DATES[lang]
+    links = w.page.locator("#builder-table a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+    assert all(href.startswith(w.origin + "/id/") for href in links), links
+    sparql = w.page.get_attribute("#builder-open-editor", "href")
+    assert sparql.startswith(w.origin + "/editor?query=") and "state-council" in sparql
+    w.clean()  # nothing fetched from another host, no console error, no failed request
+    w.shot(f"builder-{lang}")
 
 
 # --- the editor ----------------------------------------------------------------------------------

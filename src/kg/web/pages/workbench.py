@@ -38,6 +38,7 @@ VENDOR = {
     "yasgui": "@zazuko/yasgui/build",
     "noto-sans-sc": "@fontsource/noto-sans-sc",
     "noto-sans-kr": "@fontsource/noto-sans-kr",
+    "sparnatural": "sparnatural/dist/browser",
 }
 VENDOR_SUFFIXES = {".js", ".css", ".woff2", ".woff", ".map"}
 VENDOR_CACHE = "public, max-age=86400"

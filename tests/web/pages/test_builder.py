@@ -1,0 +1,134 @@
+"""The visual query builder (Sparnatural): its configuration is made from our shapes and what the graph holds,
+labelled in the three languages, the same bytes every time; the page carries the reader's language and runs
+against our own endpoint; and the query the builder writes for "events carried out by the State Council,
+with their dates" answers with those events. The clicks themselves are in test_browser.py."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, RDFS, SH, SKOS, XSD
+
+from kg.query_builder import DASH, OFFERED, configuration, Usage
+
+CRM = Namespace("http://www.cidoc-crm.org/cidoc-crm/")
+ORG = Namespace("http://www.w3.org/ns/org#")
+
+
+@pytest.fixture(scope="module")
+def config(server) -> Graph:
+    import httpx
+
+    r = httpx.get(server.url + "/builder/config.ttl")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
+    return Graph().parse(data=r.text, format="turtle")
+
+
+def shape_for(g: Graph, cls: URIRef) -> URIRef:
+    (shape,) = list(g.subjects(SH.targetClass, cls))
+    return shape
+
+
+def property_for(g: Graph, cls: URIRef, path: URIRef) -> URIRef:
+    shape = shape_for(g, cls)
+    (prop,) = [p for p in g.objects(shape, SH.property) if (p, SH.path, path) in g]
+    return prop
+
+
+def ranges(g: Graph, prop: URIRef) -> set[URIRef]:
+    found = set(g.objects(prop, SH["class"]))
+    for head in g.objects(prop, SH["or"]):
+        for member in Collection(g, head):
+            found |= set(g.objects(member, SH["class"]))
+    return found
+
+
+def test_the_kinds_of_thing_offered_are_the_reports_not_the_evidence(config):
+    targets = {str(c) for c in config.objects(None, SH.targetClass)}
+    assert {str(CRM.E7_Activity), str(ORG.FormalOrganization), str(CRM.E53_Place), str(CRM["E52_Time-Span"])} <= targets
+    assert targets <= set(OFFERED)
+    assert not any("oa#" in t for t in targets)
+
+
+def test_labels_in_three_languages(config):
+    event = shape_for(config, CRM.E7_Activity)
+    assert {(l.language, str(l)) for l in config.objects(event, RDFS.label)} == {
+        ("en", "event"), ("zh-hans", "事件"), ("ko", "사건")}
+    carried = property_for(config, CRM.E7_Activity, CRM.P14_carried_out_by)
+    assert Literal("수행 주체", lang="ko") in set(config.objects(carried, SH.name))
+
+
+def test_ranges_and_widgets_come_from_the_shapes_and_the_graph(config):
+    carried = property_for(config, CRM.E7_Activity, CRM.P14_carried_out_by)
+    assert ORG.FormalOrganization in ranges(config, carried)
+    assert ranges(config, property_for(config, CRM.E7_Activity, CRM["P4_has_time-span"])) == {CRM["E52_Time-Span"]}
+    begin = property_for(config, CRM["E52_Time-Span"], CRM.P82a_begin_of_the_begin)
+    assert (begin, SH.datatype, XSD.dateTime) in config
+    label = property_for(config, ORG.FormalOrganization, SKOS.prefLabel)
+    assert (label, DASH.propertyRole, DASH.LabelRole) in config
+    # a path whose values the builder cannot list (Wikidata items are not typed in the graph) is left out
+    assert not [p for p in config.objects(shape_for(config, CRM.E53_Place), SH.property)
+                if (p, SH.path, SKOS.exactMatch) in config]
+
+
+def test_the_configuration_is_the_same_bytes_every_time(server):
+    import httpx
+
+    first = httpx.get(server.url + "/builder/config.ttl").content
+    assert first == httpx.get(server.url + "/builder/config.ttl").content
+
+
+def test_several_ranges_become_one_sh_or():
+    base = "https://kg.example.org/builder#"
+    act, p = str(CRM.E7_Activity), str(CRM.P14_carried_out_by)
+    usage = [Usage(act, p, str(ORG.FormalOrganization), False, 3), Usage(act, p, str(ORG.OrganizationalUnit), False, 1),
+             Usage(str(ORG.FormalOrganization), str(RDF.type), str(ORG.FormalOrganization), False, 1),
+             Usage(str(ORG.OrganizationalUnit), str(RDF.type), str(ORG.OrganizationalUnit), False, 1)]
+    paths = [(act, p, None), (str(ORG.FormalOrganization), str(SKOS.prefLabel), None),
+             (str(ORG.OrganizationalUnit), str(SKOS.prefLabel), None)]
+    g = configuration(paths, usage, {}, base)
+    prop = URIRef(base + "E7_Activity-P14_carried_out_by")
+    assert (prop, SH["class"], None) not in g
+    assert ranges(g, prop) == {ORG.FormalOrganization, ORG.OrganizationalUnit}
+    assert Literal("P14_carried_out_by", lang="ko") in set(g.objects(prop, SH.name))  # no label: the local name
+
+
+def test_the_page_speaks_the_readers_language_and_uses_our_endpoint(client):
+    html = client.get("/builder", headers={"Accept": "text/html", "Accept-Language": "zh-CN"}).text
+    assert '<html lang="zh-Hans">' in html and "查询构建器" in html
+    origin = str(client.base_url).rstrip("/")
+    assert 'lang="zh-hans"' in html  # as the store gives the tag back, which Sparnatural compares with
+    assert f'src="{origin}/builder/config.ttl"' in html and f'endpoint="{origin}/sparql"' in html
+    assert f'src="{origin}/vendor/sparnatural/sparnatural.js"' in html
+    assert "https://" not in html.split("<main>", 1)[1].split("</main>", 1)[0].replace(
+        "https://kg.example.org/", "")  # nothing in the page is fetched from elsewhere
+
+
+STATE_COUNCIL_EVENTS = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+SELECT DISTINCT ?E7_Activity_1 ?E7_Activity_1_label ?E52_Time_Span_4 ?E52_Time_Span_4_label WHERE {
+  ?E7_Activity_1 rdf:type <http://www.cidoc-crm.org/cidoc-crm/E7_Activity>.
+  OPTIONAL {
+    ?E7_Activity_1 <http://www.w3.org/2004/02/skos/core#prefLabel> ?E7_Activity_1_label.
+    FILTER((LANG(?E7_Activity_1_label)) = "en")
+  }
+  ?E7_Activity_1 <http://www.cidoc-crm.org/cidoc-crm/P14_carried_out_by> <https://kg.example.org/id/organization/state-council>;
+    <http://www.cidoc-crm.org/cidoc-crm/P4_has_time-span> ?E52_Time_Span_4.
+  ?E52_Time_Span_4 rdf:type <http://www.cidoc-crm.org/cidoc-crm/E52_Time-Span>.
+  OPTIONAL {
+    ?E52_Time_Span_4 <http://www.w3.org/2004/02/skos/core#prefLabel> ?E52_Time_Span_4_label.
+    FILTER((LANG(?E52_Time_Span_4_label)) = "en")
+  }
+}
+LIMIT 1000
+"""
+
+
+def test_the_builders_kind_of_query_answers_the_state_council_question(client):
+    """The query Sparnatural wrote for the Playwright test's question (as its editor link held it) gives the
+    State Council's dated events, with their names."""
+    r = client.post("/sparql", data={"query": STATE_COUNCIL_EVENTS}, headers={"Accept": "application/sparql-results+json"})
+    rows = r.json()["results"]["bindings"]
+    dates = {row["E52_Time_Span_4_label"]["value"] for row in rows}
+    assert dates == {"18 January 1959", "14 August 1959"}
