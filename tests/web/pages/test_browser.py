@@ -310,6 +310,24 @@ def test_editor_runs_an_example_and_shows_its_rows(watched, server):
     w.clean()
 
 
+def test_editor_completes_entities_by_their_names_in_any_language(watched):
+    """Typing "<" and part of a name (here Korean, a label kg supplies) offers the entities of that name, from
+    our reconciliation service; picking one writes its IRI."""
+    w = watched("ko")
+    _open_editor(w)
+    w.page.evaluate("() => { const y = window.kgYasgui.getTab().getYasqe(); y.setValue('SELECT ?p ?o WHERE {\\n  ');"
+                    " y.focus(); y.setCursor(y.lineCount(), 0); }")
+    w.page.keyboard.type("<지린")
+    hints = w.page.locator(".CodeMirror-hints li")
+    hints.first.wait_for()
+    assert any(h.endswith("<https://kg.example.org/id/place/jilin>") for h in hints.all_inner_texts())
+    w.shot("editor-entity-completion")
+    w.page.keyboard.press("Enter")
+    query = w.page.evaluate("() => window.kgYasgui.getTab().getYasqe().getValue()")
+    assert query.rstrip().endswith("<https://kg.example.org/id/place/jilin>"), query
+    w.clean()
+
+
 def test_editor_shows_a_syntax_error_in_plain_words(watched):
     """The editor shows the endpoint's explanation (kg.sparql.explain): place, caret, what is wrong."""
     w = watched()

@@ -126,6 +126,7 @@ async def editor(request: Request, links: Links = Depends(request_links)) -> Res
         "examples": catalog_entries(request),
         "persistenceId": f"kg-{state.build.version}",
         "prefixesUrl": links.url("editor/prefixes.json"),
+        "suggestUrl": links.url("reconcile/suggest/entity"),
     }
     body = render(
         request, "editor.html", links=links, config=config, installed=yasgui_installed(request),

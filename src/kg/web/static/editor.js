@@ -95,6 +95,38 @@
   var Yasr = Yasgui.Yasr;
   Yasr.registerPlugin("chart", KgChart);
 
+  // Entities by name: type "<" and a few letters of a name in any of the three languages (or of an IRI
+  // under the base) and pick the IRI. The names come from our own reconciliation suggest service.
+  var names = {};
+  Yasgui.Yasqe.registerAutocompleter({
+    name: "kg-entities",
+    bulk: false,
+    autoShow: true,
+    isValidCompletionPosition: function (yasqe) {
+      var token = yasqe.getCompleteToken();
+      return /^<[^>\s]{2,}$/.test(token.string) && token.string.indexOf("://") < 0 ||
+        token.string.indexOf("<" + cfg.base + "id/") === 0;
+    },
+    get: function (yasqe, token) {
+      var typed = token.string.slice(1);
+      if (typed.indexOf(cfg.base) === 0) typed = typed.slice(typed.lastIndexOf("/") + 1);
+      var url = cfg.suggestUrl + "?" + new URLSearchParams({ prefix: typed }).toString();
+      return fetch(url).then(function (r) { return r.ok ? r.json() : { result: [] }; }).then(function (doc) {
+        return doc.result.map(function (hit) {
+          var iri = "<" + cfg.base + "id/" + hit.id + ">";
+          names[iri] = hit.name;
+          return iri;
+        });
+      });
+    },
+    postprocessHints: function (yasqe, hints) {
+      hints.forEach(function (hint) {
+        if (names[hint.text]) hint.displayText = names[hint.text] + "  " + hint.text;
+      });
+      return hints;
+    }
+  }, true);
+
   var yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: { endpoint: cfg.endpoint, method: "POST" },
     copyEndpointOnNewTab: true,
@@ -106,7 +138,7 @@
       value: blankQuery,
       // our own prefixes, from our own server; no class/property lookups on outside services
       prefixCcApi: cfg.prefixesUrl,
-      autocompleters: ["prefixes", "variables"],
+      autocompleters: ["prefixes", "variables", "kg-entities"],
       resizeable: true,
       editorHeight: "320px"
     },
