@@ -152,6 +152,7 @@ PAGES = [
     ("place-jilin", "/id/place/jilin"),
     ("place-jilin-zh", "/doc/id/place/jilin?lang=zh-Hans"),
     ("place-south-hwanghae-ko", "/doc/id/place/south-hwanghae?lang=ko"),
+    ("place-jilin-ko", "/doc/id/place/jilin?lang=ko"),  # a Chinese province by the Korean name kg supplies
     ("event-relocation", "/id/event/relocation-1959"),
     ("observation", "/id/observation/sent-1959-jilin-households"),
     ("sic", "/id/annotation/sic"),
