@@ -55,25 +55,23 @@ DATE_TYPES = {str(XSD.date), str(XSD.dateTime), str(XSD.gYear)}
 @dataclass(frozen=True)
 class Usage:
     """How the graph uses a predicate on instances of a class: the values' class (an IRI) or, for a literal,
-    its datatype, with how many triples do so."""
+    its datatype."""
 
     cls: str
     predicate: str
     range: str
     literal: bool
-    count: int
 
 
 # What the graph holds, for ``Usage`` rows (run against the data by the caller: the web layer's engine).
 USAGE_QUERY = """
-SELECT ?cls ?predicate ?range ?literal (COUNT(*) AS ?count) WHERE {
+SELECT DISTINCT ?cls ?predicate ?range ?literal WHERE {
   ?s a ?cls ; ?predicate ?o .
   OPTIONAL { ?o a ?type }
   BIND (COALESCE(?type, IF(isLITERAL(?o), DATATYPE(?o), ?unbound)) AS ?range)
   BIND (isLITERAL(?o) AS ?literal)
   FILTER (BOUND(?range))
 }
-GROUP BY ?cls ?predicate ?range ?literal
 """
 
 # From the shapes graph: the simple paths of the shapes that target each class, with a declared datatype.

@@ -5,12 +5,13 @@ with their dates" answers with those events. The clicks themselves are in test_b
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, SKOS, XSD
 
-from kg.query_builder import DASH, OFFERED, configuration, Usage
+from kg.query_builder import DASH, OFFERED, Usage, configuration
 
 CRM = Namespace("http://www.cidoc-crm.org/cidoc-crm/")
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -18,8 +19,6 @@ ORG = Namespace("http://www.w3.org/ns/org#")
 
 @pytest.fixture(scope="module")
 def config(server) -> Graph:
-    import httpx
-
     r = httpx.get(server.url + "/builder/config.ttl")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
     return Graph().parse(data=r.text, format="turtle")
@@ -73,8 +72,6 @@ def test_ranges_and_widgets_come_from_the_shapes_and_the_graph(config):
 
 
 def test_the_configuration_is_the_same_bytes_every_time(server):
-    import httpx
-
     first = httpx.get(server.url + "/builder/config.ttl").content
     assert first == httpx.get(server.url + "/builder/config.ttl").content
 
@@ -82,9 +79,9 @@ def test_the_configuration_is_the_same_bytes_every_time(server):
 def test_several_ranges_become_one_sh_or():
     base = "https://kg.example.org/builder#"
     act, p = str(CRM.E7_Activity), str(CRM.P14_carried_out_by)
-    usage = [Usage(act, p, str(ORG.FormalOrganization), False, 3), Usage(act, p, str(ORG.OrganizationalUnit), False, 1),
-             Usage(str(ORG.FormalOrganization), str(RDF.type), str(ORG.FormalOrganization), False, 1),
-             Usage(str(ORG.OrganizationalUnit), str(RDF.type), str(ORG.OrganizationalUnit), False, 1)]
+    usage = [Usage(act, p, str(ORG.FormalOrganization), False), Usage(act, p, str(ORG.OrganizationalUnit), False),
+             Usage(str(ORG.FormalOrganization), str(RDF.type), str(ORG.FormalOrganization), False),
+             Usage(str(ORG.OrganizationalUnit), str(RDF.type), str(ORG.OrganizationalUnit), False)]
     paths = [(act, p, None), (str(ORG.FormalOrganization), str(SKOS.prefLabel), None),
              (str(ORG.OrganizationalUnit), str(SKOS.prefLabel), None)]
     g = configuration(paths, usage, {}, base)

@@ -57,8 +57,8 @@ async def config_turtle(request: Request, links: Links) -> bytes:
     shapes = str(state.iris.shapes)
     paths = [(r["cls"].value, r["path"].value, r["datatype"].value if r["datatype"] else None)
              for r in state.vocab.query(PATHS_QUERY, default_graph=[NamedNode(shapes)])]
-    usage = [Usage(r["cls"].value, r["predicate"].value, r["range"].value, r["literal"].value == "true",
-                   int(r["count"].value)) for r in await select(request, USAGE_QUERY)]
+    usage = [Usage(r["cls"].value, r["predicate"].value, r["range"].value, r["literal"].value == "true")
+             for r in await select(request, USAGE_QUERY)]
     return turtle(configuration(paths, usage, term_labels(request), links.iri("builder/config.ttl#")))
 
 
