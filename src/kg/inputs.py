@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import rdflib
-
 from pyoxigraph import BlankNode as OxBlank
 from pyoxigraph import Literal as OxLiteral
 from pyoxigraph import NamedNode, RdfFormat, parse
