@@ -9,14 +9,20 @@ closed, commas or bare words in the SELECT list, a misspelt keyword, a triple pa
 two triple patterns without a dot between them, ``GROUP`` or ``ORDER`` without ``BY``, solution modifiers
 out of order, SQL's ``FROM table``, and variables selected beside an aggregate without ``GROUP BY``. The
 earliest of them in the text leads; when none is found, the parser's position is shown with its message.
+
+The words are in English, Simplified Chinese or Korean (``explain-messages.json``; the endpoint picks by
+``Accept-Language``); the query's own text, the caret and the parser's message stay as they are.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 from .guard import QueryRefused, Token, tokens
 
@@ -41,17 +47,39 @@ KNOWN = frozenset(KEYWORDS + FUNCTIONS)
 AGGREGATES = frozenset(("COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"))
 MODIFIERS = ("GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET")
 PAIRS = {"{": "}", "(": ")", "[": "]"}
+MESSAGES = Path(__file__).with_name("explain-messages.json")
+LANGUAGES = ("en", "zh-Hans", "ko")
+
+
+@lru_cache(maxsize=1)
+def _messages() -> dict[str, dict[str, str]]:
+    return json.loads(MESSAGES.read_text(encoding="utf-8"))
+
+
+def say(key: str, lang: str = "en", **args) -> str:
+    """The message ``key`` in ``lang`` (English when the language is not one of ``LANGUAGES``)."""
+    texts = _messages()[key]
+    return texts.get(lang, texts["en"]).format(**args)
 
 
 @dataclass(frozen=True)
 class Finding:
     start: int  # offset in the query: where the caret goes
-    message: str
+    key: str  # of explain-messages.json
+    args: dict = field(default_factory=dict, hash=False, compare=False)
+    at: int | None = None  # an offset the message names by its place (line, column)
+
+    def message(self, query: str, lang: str) -> str:
+        args = dict(self.args)
+        if self.at is not None:
+            args["place"] = _place(query, self.at, lang)
+        text = say(self.key, lang, **args)
+        return text + say("after_semicolon", lang) if args.get("after_semicolon") else text
 
 
-def explain(query: str, parser_message: str, prefixes: dict[str, str]) -> str:
+def explain(query: str, parser_message: str, prefixes: dict[str, str], lang: str = "en") -> str:
     """The text of a syntax-error answer: the first finding (or the parser's place) with the line and a
-    caret, up to two more findings, then the parser's message without its character classes."""
+    caret, up to two more findings, then the parser's message without its character classes; in ``lang``."""
     where = _POSITION.match(parser_message)
     parser_offset = _offset(query, int(where.group(1)), int(where.group(2))) if where else len(query)
     try:
@@ -59,18 +87,18 @@ def explain(query: str, parser_message: str, prefixes: dict[str, str]) -> str:
     except QueryRefused:
         toks = []
     findings = sorted(_findings(query, toks, prefixes), key=lambda f: f.start)
-    unique: list[Finding] = []
+    unique: list[tuple[Finding, str]] = []
     for f in findings:
-        if all(f.message != u.message for u in unique):
-            unique.append(f)
+        text = f.message(query, lang)
+        if all(text != seen for _, seen in unique):
+            unique.append((f, text))
     lines = []
     if unique:
-        lines += _located(query, unique[0].start, unique[0].message)
-        lines += [f"Also, at {_place(query, f.start)}: {f.message}" for f in unique[1:3]]
+        lines += _located(query, unique[0][0].start, unique[0][1], lang)
+        lines += [say("also", lang, place=_place(query, f.start, lang), message=text) for f, text in unique[1:3]]
     else:
-        lines += _located(query, parser_offset, "the query cannot be read from here on; check the text just "
-                                                "before the caret")
-    lines.append(f"(the parser said: {_clean(parser_message)})")
+        lines += _located(query, parser_offset, say("unreadable", lang), lang)
+    lines.append(say("parser", lang, message=_clean(parser_message)))
     return "\n".join(lines)
 
 
@@ -84,13 +112,13 @@ def _offset(query: str, line: int, column: int) -> int:
     return min(pos + max(column - 1, 0), len(query))
 
 
-def _place(query: str, offset: int) -> str:
+def _place(query: str, offset: int, lang: str = "en") -> str:
     line = query.count("\n", 0, offset) + 1
     column = offset - (query.rfind("\n", 0, offset) + 1) + 1
-    return f"line {line}, column {column}"
+    return say("place", lang, line=line, column=column)
 
 
-def _located(query: str, offset: int, message: str) -> list[str]:
+def _located(query: str, offset: int, message: str, lang: str) -> list[str]:
     start = query.rfind("\n", 0, offset) + 1
     end = query.find("\n", offset)
     text = query[start: end if end >= 0 else len(query)]
@@ -101,7 +129,8 @@ def _located(query: str, offset: int, message: str) -> list[str]:
         shown, shift = ("…" if left else "") + text[left: left + 100] + ("…" if left + 100 < len(text) else ""), left - (1 if left else 0)
     before = shown[: column - shift]
     pad = "".join("\u3000" if unicodedata.east_asian_width(c) in "WF" else " " for c in before)  # under wide characters, wide spaces
-    return [f"{_place(query, offset)}: {message}", "  " + shown.replace("\t", " "), "  " + pad + "^"]
+    return [say("located", lang, place=_place(query, offset, lang), message=message),
+            "  " + shown.replace("\t", " "), "  " + pad + "^"]
 
 
 def _clean(message: str) -> str:
@@ -125,7 +154,7 @@ def _findings(query: str, toks: list[Token], prefixes: dict[str, str]) -> list[F
 
 
 def _bare_iris(query, toks, prefixes):
-    return [Finding(t.start, f"an IRI is written inside angle brackets: <{t.text}>")
+    return [Finding(t.start, "bare_iri", {"iri": t.text})
             for t in toks if t.kind == "pname" and re.match(r"https?://", t.text)]
 
 
@@ -149,12 +178,9 @@ def _prefixes(query, toks, prefixes):
             continue
         seen.add(prefix)
         if prefix in prefixes:
-            out.append(Finding(t.start, f"the prefix {prefix}: is not declared. Add this line at the top of the "
-                                        f"query:\n  PREFIX {prefix}: <{prefixes[prefix]}>"))
+            out.append(Finding(t.start, "prefix_known", {"prefix": prefix, "namespace": prefixes[prefix]}))
         else:
-            out.append(Finding(t.start, f"the prefix {prefix}: is not declared, and this dataset does not use "
-                                        f"it. Declare it at the top (PREFIX {prefix}: <…>), or use one of the "
-                                        f"dataset's prefixes: {', '.join(sorted(prefixes)[:12])}…"))
+            out.append(Finding(t.start, "prefix_unknown", {"prefix": prefix, "known": ", ".join(sorted(prefixes)[:12])}))
     return out
 
 
@@ -166,8 +192,7 @@ def _strings(query, toks, prefixes):
             long = t.text.startswith(quote * 3)
             delim = quote * 3 if long else quote
             if len(t.text) < 2 * len(delim) or not t.text.endswith(delim) or (not long and t.text.endswith("\\" + delim)):
-                out.append(Finding(t.start, f"this string is not closed: add the closing {delim} before the end "
-                                            "of the line"))
+                out.append(Finding(t.start, "string_open", {"delim": delim}))
     return out
 
 
@@ -185,14 +210,14 @@ def _brackets(query, toks, prefixes):
             elif any(PAIRS[o.text] == t.text for o in stack):  # what is open inside it was never closed
                 while PAIRS[stack[-1].text] != t.text:
                     opened = stack.pop()
-                    out.append(Finding(opened.start, f"this {opened.text} is never closed: add "
-                                                     f"{PAIRS[opened.text]} before the {t.text} at {_place(query, t.start)}"))
+                    out.append(Finding(opened.start, "bracket_before",
+                                       {"open": opened.text, "close": PAIRS[opened.text], "other": t.text}, at=t.start))
                 stack.pop()
             else:
-                out.append(Finding(t.start, f"this {t.text} closes nothing: it has no {_opening(t.text)} before it"))
+                out.append(Finding(t.start, "bracket_closes_nothing", {"close": t.text, "open": _opening(t.text)}))
     for opened in stack:
-        out.append(Finding(opened.start, f"this {opened.text} is never closed: add {PAIRS[opened.text]} "
-                                         + ("at the end of the group" if opened.text == "{" else "after what it holds")))
+        out.append(Finding(opened.start, "brace_open" if opened.text == "{" else "bracket_open",
+                           {"open": opened.text, "close": PAIRS[opened.text]}))
     return out
 
 
@@ -220,12 +245,11 @@ def _select_list(query, toks, prefixes):
         if t.kind == "punct":
             depth += 1 if t.text == "(" else -1 if t.text == ")" else 0
         elif depth == 0 and t.kind == "other" and t.text == ",":
-            out.append(Finding(t.start, "the variables of SELECT are separated by spaces, not commas: "
-                                        "SELECT ?a ?b"))
+            out.append(Finding(t.start, "select_commas"))
         elif depth == 0 and t.kind == "word" and t.text.upper() not in KNOWN:
             close = difflib.get_close_matches(t.text.upper(), KEYWORDS, n=1, cutoff=0.75)
-            out.append(Finding(t.start, f"{t.text} is not a SPARQL keyword; did you mean {close[0]}?" if close
-                               else f"a variable starts with a question mark: write ?{t.text}"))
+            out.append(Finding(t.start, "misspelt_keyword", {"word": t.text, "keyword": close[0]}) if close
+                       else Finding(t.start, "bare_variable", {"word": t.text}))
     return out
 
 
@@ -239,10 +263,9 @@ def _keywords(query, toks, prefixes):
             continue
         close = difflib.get_close_matches(t.text.upper(), KNOWN, n=1, cutoff=0.75)
         if close:
-            out.append(Finding(t.start, f"{t.text} is not a SPARQL keyword; did you mean {close[0]}?"))
+            out.append(Finding(t.start, "misspelt_keyword", {"word": t.text, "keyword": close[0]}))
         else:
-            out.append(Finding(t.start, f"{t.text} is not a SPARQL keyword or function; a variable starts with ?,"
-                                        " a prefixed name has a colon (skos:prefLabel), an IRI is in <…>"))
+            out.append(Finding(t.start, "unknown_word", {"word": t.text}))
     return out
 
 
@@ -250,7 +273,7 @@ def _by(query, toks, prefixes):
     out = []
     for a, b in zip(toks, toks[1:] + [None]):
         if a.kind == "word" and a.text.upper() in ("GROUP", "ORDER") and not (b and b.kind == "word" and b.text.upper() == "BY"):
-            out.append(Finding(a.start, f"write {a.text.upper()} BY: {a.text.upper()} is always followed by BY"))
+            out.append(Finding(a.start, "by_missing", {"word": a.text.upper()}))
     return out
 
 
@@ -273,8 +296,7 @@ def _modifier_order(query, toks, prefixes):
             continue
         later = [s for s in seen if MODIFIERS.index(s.text.upper()) > MODIFIERS.index(word)]
         if later:
-            return [Finding(t.start, f"{word} comes before {later[0].text.upper()}: the order is GROUP BY, "
-                                     "HAVING, ORDER BY, LIMIT, OFFSET")]
+            return [Finding(t.start, "modifier_order", {"word": word, "later": later[0].text.upper()})]
         seen.append(t)
     return []
 
@@ -283,9 +305,7 @@ def _sql_from(query, toks, prefixes):
     out = []
     for a, b in zip(toks, toks[1:]):
         if a.kind == "word" and a.text.upper() == "FROM" and b.kind == "word" and b.text.upper() != "NAMED":
-            out.append(Finding(b.start, f"FROM names a graph by its IRI (FROM <…>), not a table; there are no "
-                                        f"tables: say what to match inside WHERE {{ … }}, such as ?{b.text.lower()} "
-                                        "?property ?value"))
+            out.append(Finding(b.start, "sql_from", {"name": b.text.lower()}))
     return out
 
 
@@ -309,9 +329,7 @@ def _grouping(query, toks, prefixes):
         if t.kind == "punct":
             depth += 1 if t.text == "(" else -1 if t.text == ")" else 0
         elif depth == 0 and t.kind == "var" and t.text[1:] not in grouped:
-            out.append(Finding(t.start, f"{t.text} is selected beside an aggregate or a GROUP BY, but it is neither "
-                                        f"grouped nor aggregated: add GROUP BY {t.text}, or select "
-                                        f"(SAMPLE({t.text}) AS {t.text})"))
+            out.append(Finding(t.start, "ungrouped", {"var": t.text}))
     return out
 
 
@@ -383,16 +401,13 @@ def _patterns(group: list[Token]) -> list[Finding]:
         text = term[0].text if term else "."
         if term is None or (len(term) == 1 and term[0].kind == "other" and text in ".;,"):
             if part and len(part) < need:
-                missing = "object" if need - len(part) == 1 else "predicate and object"
+                key = "no_object" if need - len(part) == 1 else "no_predicate_object"
                 last = part[-1][-1]
-                out.append(Finding(last.start + len(last.text),
-                                   f"this triple pattern has no {missing}: a pattern is subject, predicate, object"
-                                   + (" (after ; come a predicate and an object)" if need == 2 else "")))
+                out.append(Finding(last.start + len(last.text), key, {"after_semicolon": need == 2}))
             part = []
             need = {";": 2, ",": 1}.get(text, 3)
             continue
         part.append(term)
         if len(part) == need + 1:
-            out.append(Finding(term[0].start, "two triple patterns need a dot between them: add . before "
-                                              f"{term[0].text}"))
+            out.append(Finding(term[0].start, "missing_dot", {"term": term[0].text}))
     return out

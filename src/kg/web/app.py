@@ -25,6 +25,7 @@ from ..sparql.formats import NotAcceptable, negotiate
 from ..sparql.guard import QueryRefused, QueryTooLarge
 from ..sparql.protocol import ProtocolError
 from ..sparql.engine import Engine, EngineBusy, EngineError
+from ..sparql.explain import say
 from ..sparql.stack import start_pool
 from ..store import BuildInfo, read_build
 from .linked_data import dumps, harvest, resources, signposting, vocab
@@ -32,6 +33,7 @@ from .services import extend, fragments, reconcile, sparql, validation
 from .pages import builder, home as pages, workbench
 from .serving.client_counts import SharedCounts
 from .serving.front import FrontedApp
+from .i18n import choose_language
 from .render import Problem, templates
 
 CORS = {"Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
@@ -175,9 +177,12 @@ def _install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(EngineError)
     async def engine(request: Request, err: EngineError):
-        prefix = "syntax error: " if err.status == 400 else ""
         headers = {"Retry-After": "5"} if isinstance(err, EngineBusy) else None  # a timeout: retrying will not help
-        return _error_response(request, err.status, prefix + str(err), headers)
+        if err.status != 400:
+            return _error_response(request, err.status, str(err), headers)
+        # a syntax error is explained in the reader's language (kg.sparql.explain), so the answer varies on it
+        lang = choose_language(None, request.headers.get("accept-language"))
+        return _error_response(request, 400, say("syntax_error", lang) + str(err), {"Vary": "Accept, Accept-Language"})
 
     @app.exception_handler(StarletteHTTPException)
     async def http(request: Request, err: StarletteHTTPException):

@@ -350,6 +350,20 @@ def _active_tab(w: Watched) -> tuple[str, str]:
     return w.page.evaluate("[window.kgYasgui.getTab().getQuery(), window.kgYasgui.getTab().getName()]")
 
 
+def test_editor_explains_a_syntax_error_in_the_readers_language(watched):
+    """A Korean browser sends Accept-Language: ko, and the endpoint explains the mistake in Korean."""
+    w = watched("ko")
+    _open_editor(w)
+    w.page.evaluate("() => { window.kgYasgui.getTab().setQuery('SELECT ?s WHERE { ?s skos:prefLabel }'); }")
+    w.page.locator(".tabPanel.active .yasqe_queryButton").click()
+    error = w.page.locator(".tabPanel.active .yasr .errorResult")
+    error.wait_for(timeout=15000)
+    text = error.inner_text()
+    assert "1행 22열" in text and "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>" in text, text
+    w.shot("editor-syntax-error-ko")
+    assert w.outside == []
+
+
 def test_shared_link_restores_the_query(watched):
     name = "02-totals-and-provincial-sums"
     query = next(q for q in load_catalog(ROOT) if q.name == name)
