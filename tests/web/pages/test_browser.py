@@ -329,18 +329,25 @@ def test_editor_completes_entities_by_their_names_in_any_language(watched):
     w.clean()
 
 
-def test_editor_shows_a_syntax_error_in_plain_words(watched):
-    """The editor shows the endpoint's explanation (kg.sparql.explain): place, caret, what is wrong."""
-    w = watched()
+def _syntax_error_shown(w: Watched) -> str:
+    """The editor's error panel for a query with an undeclared prefix and a missing object."""
     _open_editor(w)
     w.page.evaluate("() => { window.kgYasgui.getTab().setQuery('SELECT ?s WHERE { ?s skos:prefLabel }'); }")
     w.page.locator(".tabPanel.active .yasqe_queryButton").click()
     error = w.page.locator(".tabPanel.active .yasr .errorResult")
     error.wait_for(timeout=15000)
-    text = error.inner_text()
-    assert "line 1, column 22" in text and "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>" in text, text
+    return error.inner_text()
+
+
+@pytest.mark.parametrize("lang, place", [("en-GB", "line 1, column 22"), ("ko", "1행 22열")])
+def test_editor_shows_a_syntax_error_in_plain_words(watched, lang, place):
+    """The editor shows the endpoint's explanation (kg.sparql.explain): place, caret, what is wrong, in the
+    language the browser asks for (a Korean browser sends Accept-Language: ko)."""
+    w = watched(lang)
+    text = _syntax_error_shown(w)
+    assert place in text and "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>" in text, text
     assert "^" in text
-    w.shot("editor-syntax-error")
+    w.shot("editor-syntax-error" if lang == "en-GB" else f"editor-syntax-error-{lang}")
     assert w.outside == []
     assert all("400" in e for e in w.errors), w.errors  # the browser logs the 400 itself, nothing else
 
@@ -348,20 +355,6 @@ def test_editor_shows_a_syntax_error_in_plain_words(watched):
 def _active_tab(w: Watched) -> tuple[str, str]:
     """The query and the name of the editor's current tab."""
     return w.page.evaluate("[window.kgYasgui.getTab().getQuery(), window.kgYasgui.getTab().getName()]")
-
-
-def test_editor_explains_a_syntax_error_in_the_readers_language(watched):
-    """A Korean browser sends Accept-Language: ko, and the endpoint explains the mistake in Korean."""
-    w = watched("ko")
-    _open_editor(w)
-    w.page.evaluate("() => { window.kgYasgui.getTab().setQuery('SELECT ?s WHERE { ?s skos:prefLabel }'); }")
-    w.page.locator(".tabPanel.active .yasqe_queryButton").click()
-    error = w.page.locator(".tabPanel.active .yasr .errorResult")
-    error.wait_for(timeout=15000)
-    text = error.inner_text()
-    assert "1행 22열" in text and "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>" in text, text
-    w.shot("editor-syntax-error-ko")
-    assert w.outside == []
 
 
 def test_shared_link_restores_the_query(watched):
