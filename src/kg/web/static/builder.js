@@ -9,9 +9,11 @@
   var openInEditor = document.getElementById("builder-open-editor");
   var lastQuery = null;
 
-  // An IRI under the dataset's base opens our own page for it.
+  // An IRI under the dataset's base opens our own page for it; another is linked only with a scheme that
+  // cannot run code in the page (as the server's pages do: kg.web.links.LINK_SCHEMES).
   function href(iri) {
-    return iri.indexOf(cfg.base) === 0 ? cfg.origin + "/" + iri.slice(cfg.base.length) : iri;
+    if (iri.indexOf(cfg.base) === 0) return cfg.origin + "/" + iri.slice(cfg.base.length);
+    return /^(https?|urn|mailto):/i.test(iri) ? iri : "#";
   }
 
   function cell(binding, label) {
