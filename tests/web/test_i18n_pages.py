@@ -59,6 +59,7 @@ def test_the_switch_and_the_links_keep_the_choice(client):
 def test_an_error_page_in_korean(client):
     r = client.get("/no/such/page", headers={"Accept": "text/html", "Accept-Language": "ko"})
     assert r.status_code == 404 and '<html lang="ko">' in r.text and "처음으로" in r.text
+    assert "이 주소에는 공개된 것이 없습니다." in r.text  # what the status means, before the server's details
 
 
 def test_an_entity_page_in_korean(client):
