@@ -68,13 +68,13 @@ class Finding:
     key: str  # of explain-messages.json
     args: dict = field(default_factory=dict, hash=False, compare=False)
     at: int | None = None  # an offset the message names by its place (line, column)
+    suffix: str | None = None  # a key whose words follow the message's
 
     def message(self, query: str, lang: str) -> str:
         args = dict(self.args)
         if self.at is not None:
             args["place"] = _place(query, self.at, lang)
-        text = say(self.key, lang, **args)
-        return text + say("after_semicolon", lang) if args.get("after_semicolon") else text
+        return say(self.key, lang, **args) + (say(self.suffix, lang) if self.suffix else "")
 
 
 def explain(query: str, parser_message: str, prefixes: dict[str, str], lang: str = "en") -> str:
@@ -112,7 +112,7 @@ def _offset(query: str, line: int, column: int) -> int:
     return min(pos + max(column - 1, 0), len(query))
 
 
-def _place(query: str, offset: int, lang: str = "en") -> str:
+def _place(query: str, offset: int, lang: str) -> str:
     line = query.count("\n", 0, offset) + 1
     column = offset - (query.rfind("\n", 0, offset) + 1) + 1
     return say("place", lang, line=line, column=column)
@@ -403,7 +403,7 @@ def _patterns(group: list[Token]) -> list[Finding]:
             if part and len(part) < need:
                 key = "no_object" if need - len(part) == 1 else "no_predicate_object"
                 last = part[-1][-1]
-                out.append(Finding(last.start + len(last.text), key, {"after_semicolon": need == 2}))
+                out.append(Finding(last.start + len(last.text), key, suffix="after_semicolon" if need == 2 else None))
             part = []
             need = {";": 2, ",": 1}.get(text, 3)
             continue

@@ -18,9 +18,9 @@ from pyoxigraph import Literal, NamedNode
 
 from ...sparql.formats import GRAPH, Format, by_suffix, offered
 from ..links import Links, request_links
-from ..render import Problem, alternates_header, choose, render, respond
+from ..render import Problem, alternates_header, choose, page_language, render, respond
 from ..view import RDF_TYPE, Prop, construct, labels_of, select, to_value
-from ..pages.workbench import entity_extras, language, prefer_language
+from ..pages.workbench import entity_extras, prefer_language
 
 router = APIRouter()
 READ = ["GET", "HEAD", "OPTIONS"]
@@ -115,7 +115,7 @@ async def document(path: str, request: Request, links: Links = Depends(request_l
     else:
         body = await construct(request, DOCUMENT, (("s", iri),), fmt.name)
     if fmt.kind == "html":  # labels follow the reader's language: one ETag per language
-        return respond(request, body, fmt, headers=headers, vary="Accept, Accept-Language", tag=language(request))
+        return respond(request, body, fmt, headers=headers, vary="Accept, Accept-Language", tag=page_language(request))
     return respond(request, body, fmt, headers=headers)
 
 

@@ -14,9 +14,8 @@ from fastapi.responses import Response
 from pyoxigraph import NamedNode
 
 from ...query_builder import LANGUAGES, OFFERED, PATHS_QUERY, USAGE_QUERY, Usage, configuration, local_name, turtle
-from ..i18n import choose_language
 from ..links import Links, request_links
-from ..render import choose, render, respond
+from ..render import choose, page_language, render, respond
 from ..view import select
 from .workbench import VENDOR, node_modules
 
@@ -36,7 +35,7 @@ def installed(request: Request) -> bool:
 @router.api_route("/builder", methods=READ)
 async def builder(request: Request, links: Links = Depends(request_links)) -> Response:
     fmt = choose(request, ("html",))
-    lang = choose_language(request.query_params.get("lang"), request.headers.get("accept-language")).lower()
+    lang = page_language(request).lower()  # as the store gives tags back, which Sparnatural compares with
     labels = term_labels(request)
     # Sparnatural names a result column after the kind of thing (E7_Activity_1): the page heads it with its name
     columns = {local_name(c).replace("-", "_"): (labels.get(c, {}).get(lang) or labels.get(c, {}).get("en") or local_name(c))

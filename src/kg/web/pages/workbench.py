@@ -21,10 +21,10 @@ from pyoxigraph import NamedNode
 from ...catalog import CatalogError, load_catalog
 from . import citation
 from .charts import POPULATION, bar_panels, province_figures
-from ..i18n import choose_language, pick_label, prefer
+from ..i18n import pick_label, prefer
 from ..links import Links, request_links
 from .reader import passages_of, segment, source_text
-from ..render import Problem, choose, render, respond
+from ..render import Problem, choose, page_language, render, respond
 from .timeline import dated_events, timeline_svg
 from ..view import labels_of, select
 
@@ -153,7 +153,7 @@ def reader_anchor(links: Links, start: int | str, end: int | str) -> str:
 @router.api_route("/reader", methods=READ)
 async def reader(request: Request, links: Links = Depends(request_links)) -> Response:
     fmt = choose(request, ("html",))
-    lang = language(request)
+    lang = page_language(request)
     source = links.iri(TEXT_PATH)
     text = await source_text(request, source)
     if text is None:
@@ -167,13 +167,6 @@ async def reader(request: Request, links: Links = Depends(request_links)) -> Res
         source=source, lang=lang,
     )
     return respond(request, body, fmt, vary="Accept, Accept-Language", tag=lang)
-
-
-# --- languages -----------------------------------------------------------------------------------
-
-
-def language(request: Request) -> str:
-    return choose_language(request.query_params.get("lang"), request.headers.get("accept-language"))
 
 
 # --- citations -----------------------------------------------------------------------------------
@@ -313,7 +306,7 @@ async def counts(request: Request) -> list[Count]:
 
 async def home_extras(request: Request, links: Links) -> dict:
     """What the landing page shows: counts, citations, the figures chart and the timeline."""
-    lang = language(request)
+    lang = page_language(request)
     ds = await dataset_info(request)
     figures = await province_figures(request, links, lang)
     events = await dated_events(request, links, lang)
@@ -363,7 +356,7 @@ SELECT DISTINCT ?entity ?fact ?start ?end ?exact WHERE {
 async def entity_extras(request: Request, iri: str, links: Links, labels: list[tuple[str, str]]) -> dict:
     """What an entity page shows beyond its triples: the title in the reader's language, where the text
     mentions it, its dated events on a timeline, the province figures chart, and how to cite it."""
-    lang = language(request)
+    lang = page_language(request)
     title = pick_label(labels, lang)
     mentions = []
     for r in await select(request, MENTIONS, (("entity", iri),)):
@@ -465,5 +458,5 @@ def group_props(props: list) -> list[tuple[str, list]]:
 def prefer_language(request: Request, names):
     """``names`` (a view.Names) with every IRI's labels in the reader's language first, so that each
     label a page shows follows the reader's choice (English when a thing has no label in it)."""
-    lang = language(request)
+    lang = page_language(request)
     return type(names)({iri: prefer(values, lang) for iri, values in names.labels.items()}, names.prefixes)
