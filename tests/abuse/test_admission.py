@@ -114,14 +114,17 @@ def test_requests_over_the_cap_get_429():
             held = [asyncio.create_task(c.get("/reader")) for _ in range(2)]
             await asyncio.sleep(0.05)
             refused = await c.get("/reader")
+            in_korean = await c.get("/reader", headers={"Accept-Language": "ko-KR,ko;q=0.9"})
             asset = asyncio.create_task(c.get("/static/style.css"))
             release.set()
             answers = await asyncio.gather(*held, asset)
-            return refused, answers, dict(guarded.in_flight)
+            return refused, in_korean, answers, dict(guarded.in_flight)
 
-    refused, answers, left = asyncio.run(scenario())
+    refused, in_korean, answers, left = asyncio.run(scenario())
     assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
     assert "KG_MAX_PER_CLIENT" in refused.text and "at most 2" in refused.text
+    assert in_korean.status_code == 429 and "Accept-Language" in in_korean.headers["vary"]
+    assert "동시에 처리 중인 요청은 최대 2개입니다 (KG_MAX_PER_CLIENT). 1초 뒤에 다시 시도하십시오" in in_korean.text
     assert [a.status_code for a in answers] == [200, 200, 200]
     assert left == {}
 

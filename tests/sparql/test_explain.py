@@ -84,19 +84,6 @@ def test_a_long_line_shows_the_part_around_the_place():
     assert len(line) < 110 and line.lstrip().startswith("…") and "has no object" in text
 
 
-def test_every_message_is_in_three_languages_with_the_same_placeholders():
-    import string
-
-    from kg.sparql.explain import LANGUAGES, _messages
-
-    def fields(text: str) -> set[str]:
-        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-    for key, texts in _messages().items():
-        assert set(texts) == set(LANGUAGES), key
-        assert all(fields(texts[lang]) == fields(texts["en"]) for lang in LANGUAGES), key
-
-
 @pytest.mark.parametrize("lang, words", [
     ("ko", ("1행 22열: 접두어 skos:가 선언되지 않았습니다", "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>")),
     ("zh-Hans", ("第 1 行第 22 列：前缀 skos: 未声明", "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>")),

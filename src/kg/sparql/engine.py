@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Protocol
 
+from ..messages import Said
+
+
 @dataclass(frozen=True)
 class Job:
     """One query to evaluate. Frozen and hashable, so it can key a result cache."""
@@ -65,15 +68,15 @@ class QuerySyntaxError(EngineError):
     status = 400
 
 
-class QueryTimeout(EngineError):
+class QueryTimeout(Said, EngineError):  # said in the reader's language (kg/messages.json)
     status = 503
 
 
-class WorkerCrashed(EngineError):
+class WorkerCrashed(Said, EngineError):  # said in the reader's language (kg/messages.json)
     status = 503
 
 
-class EngineBusy(EngineError):
+class EngineBusy(Said, EngineError):  # said in the reader's language (kg/messages.json)
     status = 503
 
 

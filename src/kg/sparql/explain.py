@@ -10,20 +10,18 @@ two triple patterns without a dot between them, ``GROUP`` or ``ORDER`` without `
 out of order, SQL's ``FROM table``, and variables selected beside an aggregate without ``GROUP BY``. The
 earliest of them in the text leads; when none is found, the parser's position is shown with its message.
 
-The words are in English, Simplified Chinese or Korean (``explain-messages.json``; the endpoint picks by
+The words are in English, Simplified Chinese or Korean (``kg/messages.json``; the endpoint picks by
 ``Accept-Language``); the query's own text, the caret and the parser's message stay as they are.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
+from ..messages import say
 from .guard import QueryRefused, Token, tokens
 
 _POSITION = re.compile(r"error at (\d+):(\d+): ?(.*)", re.S)
@@ -47,25 +45,12 @@ KNOWN = frozenset(KEYWORDS + FUNCTIONS)
 AGGREGATES = frozenset(("COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"))
 MODIFIERS = ("GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET")
 PAIRS = {"{": "}", "(": ")", "[": "]"}
-MESSAGES = Path(__file__).with_name("explain-messages.json")
-LANGUAGES = ("en", "zh-Hans", "ko")
-
-
-@lru_cache(maxsize=1)
-def _messages() -> dict[str, dict[str, str]]:
-    return json.loads(MESSAGES.read_text(encoding="utf-8"))
-
-
-def say(key: str, lang: str = "en", **args) -> str:
-    """The message ``key`` in ``lang`` (English when the language is not one of ``LANGUAGES``)."""
-    texts = _messages()[key]
-    return texts.get(lang, texts["en"]).format(**args)
 
 
 @dataclass(frozen=True)
 class Finding:
     start: int  # offset in the query: where the caret goes
-    key: str  # of explain-messages.json
+    key: str  # of kg/messages.json
     args: dict = field(default_factory=dict, hash=False, compare=False)
     at: int | None = None  # an offset the message names by its place (line, column)
     suffix: str | None = None  # a key whose words follow the message's

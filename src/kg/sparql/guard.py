@@ -21,14 +21,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urljoin
 
+from ..messages import Said
+
 UPDATE_WORDS = frozenset({"INSERT", "DELETE", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH", "USING"})
 FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 OPEN = "{(["
 CLOSE = "})]"
 
 
-class QueryRefused(ValueError):
-    """The query is refused before evaluation (HTTP 400)."""
+class QueryRefused(Said, ValueError):
+    """The query is refused before evaluation (HTTP 400); its words are a message of ``kg/messages.json``."""
 
 
 class QueryTooLarge(QueryRefused):
@@ -127,10 +129,7 @@ def tokens(text: str, max_nesting: int) -> list[Token]:
             depth += 1
             if depth > max_nesting:
                 line, column = where(i)
-                raise QueryRefused(
-                    f"nesting deeper than {max_nesting} levels of brackets at line {line}, column {column}"
-                    f" (limit KG_MAX_NESTING={max_nesting})"
-                )
+                raise QueryRefused("nesting", limit=max_nesting, line=line, column=column)
             out.append(Token("punct", c, *where(i), i))
             i += 1
             continue
@@ -216,9 +215,9 @@ def _resolve(tok: Token, scan: _Scan) -> str:
     if tok.kind == "pname":
         prefix, _, local = tok.text.partition(":")
         if prefix not in scan.prefixes:
-            raise QueryRefused(f"undeclared prefix {prefix + ':'!r} at line {tok.line}, column {tok.column}")
+            raise QueryRefused("graph_prefix", prefix=prefix, line=tok.line, column=tok.column)
         return scan.prefixes[prefix] + local
-    raise QueryRefused(f"expected a graph IRI at line {tok.line}, column {tok.column}, found {tok.text[:40]!r}")
+    raise QueryRefused("graph_iri", found=tok.text[:40], line=tok.line, column=tok.column)
 
 
 def _scan(toks: list[Token], base: str, allowed_graphs: frozenset[str]) -> _Scan:
@@ -228,13 +227,13 @@ def _scan(toks: list[Token], base: str, allowed_graphs: frozenset[str]) -> _Scan
             continue
         word = tok.text.upper()
         nxt = toks[k + 1] if k + 1 < len(toks) else None
-        where = f"line {tok.line}, column {tok.column}"
+        where = {"line": tok.line, "column": tok.column}
         if word == "SERVICE":
-            raise QueryRefused(f"SERVICE at {where}: federated queries are refused; this endpoint never fetches")
+            raise QueryRefused("service", **where)
         if word == "LOAD":
-            raise QueryRefused(f"LOAD at {where}: the endpoint is read-only and never fetches")
+            raise QueryRefused("load", **where)
         if word in UPDATE_WORDS:
-            raise QueryRefused(f"{word} at {where}: updates are refused; the endpoint is read-only")
+            raise QueryRefused("update", word=word, **where)
         if word == "PREFIX" and nxt is not None and nxt.kind == "pname" and k + 2 < len(toks):
             iri = toks[k + 2]
             if iri.kind == "iri":
@@ -247,13 +246,11 @@ def _scan(toks: list[Token], base: str, allowed_graphs: frozenset[str]) -> _Scan
             named = nxt is not None and nxt.kind == "word" and nxt.text.upper() == "NAMED"
             target = toks[k + 2] if named and k + 2 < len(toks) else nxt
             if target is None:
-                raise QueryRefused(f"FROM without a graph at {where}")
+                raise QueryRefused("from_empty", **where)
             graph = _resolve(target, scan)
             if graph not in allowed_graphs:
-                raise QueryRefused(
-                    f"FROM{' NAMED' if named else ''} <{graph}> at {where}: only this dataset's own graphs can be"
-                    f" selected ({', '.join(sorted(allowed_graphs))}); nothing is fetched"
-                )
+                raise QueryRefused("from_foreign", named=" NAMED" if named else "", graph=graph,
+                                   graphs=", ".join(sorted(allowed_graphs)), **where)
             (scan.from_named if named else scan.from_graphs).append(graph)
     return scan
 
@@ -281,7 +278,7 @@ def guard(text: str, *, max_bytes: int, max_nesting: int, base: str, allowed_gra
 def _guard(text: str, max_bytes: int, max_nesting: int, base: str, allowed_graphs: frozenset[str]) -> Guarded:
     size = len(text.encode("utf-8"))
     if size > max_bytes:
-        raise QueryTooLarge(f"query of {size} bytes is larger than the limit of {max_bytes} bytes (KG_MAX_QUERY_BYTES)")
+        raise QueryTooLarge("too_large", size=size, limit=max_bytes)
     toks = tokens(text, max_nesting)
     scan = _scan(toks, base, allowed_graphs)
     if _UNICODE_ESCAPE.search(text):

@@ -79,19 +79,15 @@ class RemoteEngine:
         except QueryBadFormed as err:
             raise QuerySyntaxError(_store_message(err)) from None
         except (TimeoutError, socket.timeout):
-            raise QueryTimeout(
-                f"query stopped after {self.timeout:g} s, the wall-clock limit (KG_QUERY_TIMEOUT)"
-            ) from None
+            raise QueryTimeout("store_timeout", seconds=self.timeout) from None
         except (SPARQLWrapperException, urllib.error.URLError, OSError) as err:
             if isinstance(getattr(err, "reason", None), (TimeoutError, socket.timeout)):
-                raise QueryTimeout(
-                    f"query stopped after {self.timeout:g} s, the wall-clock limit (KG_QUERY_TIMEOUT)"
-                ) from None
+                raise QueryTimeout("store_timeout", seconds=self.timeout) from None
             raise StoreUnavailable(f"the SPARQL store at {self.endpoint} failed: {_store_message(err)}") from None
 
     def run(self, job: Job) -> Answer:
         if not self._slots.acquire(timeout=self.timeout):
-            raise EngineBusy(f"all {self.concurrency} connections to the store stayed busy for {self.timeout:g} s; try again later")
+            raise EngineBusy("store_busy", n=self.concurrency, seconds=self.timeout)
         try:
             query = bound_query(job)  # the store has no initial bindings: the same values as a VALUES block
             form = form_of(query)

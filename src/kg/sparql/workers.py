@@ -199,10 +199,7 @@ class WorkerPool:
             try:
                 worker = self._idle.get(timeout=max(deadline - time.monotonic(), 0))
             except queue.Empty:
-                raise EngineBusy(
-                    f"all {self.size} query workers stayed busy for {self.timeout:g} s with other queries; "
-                    f"nothing of yours was started: retry in a few seconds"
-                ) from None
+                raise EngineBusy("workers_busy", size=self.size, seconds=self.timeout) from None
             if worker.process.is_alive() and self._started(worker):
                 return worker
             self._replace(worker)  # died while idle or could not start: replace it and take the next one
@@ -228,7 +225,7 @@ class WorkerPool:
         worker is free again when it has written the last one, however slowly the client reads. The
         wall-clock limit covers evaluation and serialization together."""
         if self._closed:
-            raise EngineBusy("the query engine is shutting down")
+            raise EngineBusy("shutting_down")
         worker = self._acquire()
         deadline = time.monotonic() + self.timeout
         with self._lock:
@@ -271,9 +268,7 @@ class WorkerPool:
         """The worker's next message, or QueryTimeout (worker replaced) when the deadline passes first."""
         if not worker.conn.poll(max(deadline - time.monotonic(), 0)):
             self._replace(worker)
-            raise QueryTimeout(f"query stopped after {self.timeout:g} s, the wall-clock limit (KG_QUERY_TIMEOUT); "
-                               "the same query would be stopped again: narrow it (a more specific pattern, a LIMIT, "
-                               "fewer OPTIONALs) rather than retry it")
+            raise QueryTimeout("timeout", seconds=self.timeout)
         return worker.conn.recv()
 
     def _crashed(self, worker: _Worker) -> WorkerCrashed:
@@ -282,11 +277,8 @@ class WorkerPool:
         aborted = worker.process.exitcode == -signal.SIGABRT
         self._replace(worker)
         if aborted and self.memory_mb:
-            return WorkerCrashed(
-                f"the query needed more memory than a query worker may use ({self.memory_mb} MB, "
-                "KG_WORKER_MEMORY_MB); its worker stopped and has been replaced"
-            )
-        return WorkerCrashed("the query worker stopped while evaluating this query; it has been replaced")
+            return WorkerCrashed("out_of_memory", limit=self.memory_mb)
+        return WorkerCrashed("worker_stopped")
 
     def _pump(self, worker: _Worker, deadline: float, chunks: queue.Queue) -> None:
         """Move a streamed answer's chunks from the worker into ``chunks``, ending with None or an error."""

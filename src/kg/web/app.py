@@ -25,7 +25,7 @@ from ..sparql.formats import NotAcceptable, negotiate
 from ..sparql.guard import QueryRefused, QueryTooLarge
 from ..sparql.protocol import ProtocolError
 from ..sparql.engine import Engine, EngineBusy, EngineError
-from ..sparql.explain import say
+from ..messages import Said, said, say
 from ..sparql.stack import start_pool
 from ..store import BuildInfo, read_build
 from .linked_data import dumps, harvest, resources, signposting, vocab
@@ -33,8 +33,7 @@ from .services import extend, fragments, reconcile, sparql, validation
 from .pages import builder, home as pages, workbench
 from .serving.client_counts import SharedCounts
 from .serving.front import FrontedApp
-from .i18n import choose_language
-from .render import Problem, templates
+from .render import Problem, page_language, templates
 
 CORS = {"Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
 # Every status a route may answer besides 200, documented on every operation of /openapi.json (the error
@@ -150,6 +149,7 @@ def _error_response(request: Request, status: int, message: str, headers: dict |
     out = dict(CORS)
     out.update(headers or {})
     out.setdefault("Cache-Control", "no-store")
+    out["Vary"] = "Accept, Accept-Language"  # the words are in the reader's language, the page or plain text
     try:
         fmt = negotiate(request.headers.get("accept"), ("html",)) if "html" in request.headers.get("accept", "") else None
     except NotAcceptable:
@@ -162,9 +162,11 @@ def _error_response(request: Request, status: int, message: str, headers: dict |
 
 
 def _install_errors(app: FastAPI) -> None:
+    # Each answer says what is wrong in the reader's language (page_language: ?lang=, then Accept-Language)
+    # where kg/messages.json has the words; a syntax error was explained in it already (kg.sparql.explain).
     @app.exception_handler(Problem)
     async def problem(request: Request, err: Problem):
-        return _error_response(request, err.status, err.message, err.headers)
+        return _error_response(request, err.status, err.said(page_language(request)), err.headers)
 
     @app.exception_handler(ProtocolError)
     async def protocol(request: Request, err: ProtocolError):
@@ -173,23 +175,24 @@ def _install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(QueryRefused)
     async def refused(request: Request, err: QueryRefused):
-        return _error_response(request, 413 if isinstance(err, QueryTooLarge) else 400, f"query refused: {err}")
+        lang = page_language(request)
+        return _error_response(request, 413 if isinstance(err, QueryTooLarge) else 400,
+                               say("refused", lang, message=err.said(lang)))
 
     @app.exception_handler(EngineError)
     async def engine(request: Request, err: EngineError):
         headers = {"Retry-After": "5"} if isinstance(err, EngineBusy) else None  # a timeout: retrying will not help
+        lang = page_language(request)
         if err.status != 400:
-            return _error_response(request, err.status, str(err), headers)
-        # a syntax error is explained in the reader's language (kg.sparql.explain), so the answer varies on it
-        lang = choose_language(None, request.headers.get("accept-language"))
-        return _error_response(request, 400, say("syntax_error", lang) + str(err), {"Vary": "Accept, Accept-Language"})
+            return _error_response(request, err.status, said(err, lang), headers)
+        return _error_response(request, 400, say("syntax_error", lang) + str(err))
 
     @app.exception_handler(StarletteHTTPException)
     async def http(request: Request, err: StarletteHTTPException):
-        message = {404: f"nothing is published at {request.url.path[:300]}", 405: f"method {request.method} is not allowed here"}
-        return _error_response(
-            request, err.status_code, message.get(err.status_code, str(err.detail)), dict(err.headers or {})
-        )
+        words = {404: Said("not_published", path=request.url.path[:300]),
+                 405: Said("method_not_allowed", method=request.method)}.get(err.status_code)
+        message = said(words, page_language(request)) if words else str(err.detail)
+        return _error_response(request, err.status_code, message, dict(err.headers or {}))
 
 
 def _install_openapi(app: FastAPI) -> None:

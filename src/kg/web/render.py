@@ -12,6 +12,7 @@ from fastapi.responses import Response, StreamingResponse
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from pyoxigraph import Literal, NamedNode, serialize
 
+from ..messages import Said, said, say
 from ..sparql.formats import Format, NotAcceptable, negotiate
 from .i18n import DEFAULT, OFFERED, choose_language, translate
 
@@ -20,13 +21,18 @@ CACHE_CONTROL = "public, max-age=300"
 
 
 class Problem(Exception):
-    """An error answer: HTTP status, a message saying what and where, optional extra headers."""
+    """An error answer: HTTP status, a message saying what and where, optional extra headers. A message
+    given as a ``Said`` is answered in the reader's language (``said``); a plain string, in English."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
+    def __init__(self, status: int, message: str | Said, headers: dict[str, str] | None = None):
+        super().__init__(str(message))
         self.status = status
-        self.message = message
+        self.message = str(message)
+        self.words = message
         self.headers = headers or {}
+
+    def said(self, lang: str) -> str:
+        return said(self.words, lang)
 
 
 def templates() -> Environment:

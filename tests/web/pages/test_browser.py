@@ -229,6 +229,7 @@ BUILDER_WORDS = {  # what the builder's lists say in each language: kinds, relat
     "ko": ("사건", "공식 기관", "수행 주체", "기간", "중화인민공화국 국무원"),
 }
 BUILDER_DATES = {"en-GB": {"18 January 1959", "14 August 1959"}, "ko": {"1959년 1월 18일", "1959년 8월 14일"}}
+BUILDER_ANY = {"en-GB": "Any", "ko": "아무 값"}  # Sparnatural's own word for "any value", served in the language
 
 
 @pytest.mark.parametrize("lang", sorted(BUILDER_WORDS))
@@ -253,6 +254,7 @@ def test_the_visual_builder_answers_by_clicks(watched, lang):
     builder.locator(".ActionsGroup").first.hover()  # "And" shows on hover: a second criterion on the event
     builder.locator(".ActionAnd a").first.click()
     pick(time_span)  # one relation joins an event to a time-span (when): Sparnatural takes it
+    assert builder.locator(".selectAll:visible").first.inner_text().startswith(BUILDER_ANY[lang])
     builder.locator(".selectAll:visible").first.click()  # any time-span
     builder.locator(".selectViewVariableBtn").last.click()  # and show it in the results
     builder.locator(".playBtn").click()
@@ -329,9 +331,9 @@ def test_editor_completes_entities_by_their_names_in_any_language(watched):
     w.clean()
 
 
-def _syntax_error_shown(w: Watched) -> str:
+def _syntax_error_shown(w: Watched, path: str = "/editor") -> str:
     """The editor's error panel for a query with an undeclared prefix and a missing object."""
-    _open_editor(w)
+    _open_editor(w, path)
     w.page.evaluate("() => { window.kgYasgui.getTab().setQuery('SELECT ?s WHERE { ?s skos:prefLabel }'); }")
     w.page.locator(".tabPanel.active .yasqe_queryButton").click()
     error = w.page.locator(".tabPanel.active .yasr .errorResult")
@@ -350,6 +352,18 @@ def test_editor_shows_a_syntax_error_in_plain_words(watched, lang, place):
     w.shot("editor-syntax-error" if lang == "en-GB" else f"editor-syntax-error-{lang}")
     assert w.outside == []
     assert all("400" in e for e in w.errors), w.errors  # the browser logs the 400 itself, nothing else
+
+
+def test_editor_messages_follow_the_language_switch(watched):
+    """An English browser on the editor switched to Chinese: the endpoint's words come in Chinese too (the
+    editor asks for the page's language), a refusal as well as a syntax error."""
+    w = watched("en-GB")
+    assert "第 1 行第 22 列：前缀 skos: 未声明" in _syntax_error_shown(w, "/editor?lang=zh-Hans")
+    w.page.evaluate("() => { window.kgYasgui.getTab().setQuery('SELECT * WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }'); }")
+    w.page.locator(".tabPanel.active .yasqe_queryButton").click()
+    w.page.wait_for_function("document.querySelector('.tabPanel.active .yasr .errorResult').innerText.includes('联邦查询被拒绝')",
+                             timeout=15000)
+    assert w.outside == []
 
 
 def _active_tab(w: Watched) -> tuple[str, str]:

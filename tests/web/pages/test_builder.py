@@ -5,6 +5,10 @@ with their dates" answers with those events. The clicks themselves are in test_b
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import httpx
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -12,6 +16,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, SKOS, XSD
 
 from kg.query_builder import DASH, OFFERED, Usage, configuration
+from kg.web.pages.builder import CHROME_LABELS, ENGLISH_LITERAL, in_language
 
 CRM = Namespace("http://www.cidoc-crm.org/cidoc-crm/")
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -97,7 +102,10 @@ def test_the_page_speaks_the_readers_language_and_uses_our_endpoint(client):
     origin = str(client.base_url).rstrip("/")
     assert 'lang="zh-hans"' in html  # as the store gives the tag back, which Sparnatural compares with
     assert f'src="{origin}/builder/config.ttl"' in html and f'endpoint="{origin}/sparql"' in html
-    assert f'src="{origin}/vendor/sparnatural/sparnatural.js"' in html
+    # Sparnatural from our own server, with its own words in the reader's language (English: as installed)
+    assert f'src="{origin}/vendor/sparnatural/sparnatural.zh-hans.js"' in html
+    english = client.get("/builder", headers={"Accept": "text/html"}).text
+    assert f'src="{origin}/vendor/sparnatural/sparnatural.js"' in english
     assert "https://" not in html.split("<main>", 1)[1].split("</main>", 1)[0].replace(
         "https://kg.example.org/", "")  # nothing in the page is fetched from elsewhere
 
@@ -129,3 +137,57 @@ def test_the_builders_kind_of_query_answers_the_state_council_question(client):
     rows = r.json()["results"]["bindings"]
     dates = {row["E52_Time_Span_4_label"]["value"] for row in rows}
     assert dates == {"18 January 1959", "14 August 1959"}
+
+
+# --- Sparnatural's own words ---------------------------------------------------------------------
+
+FORMATS = {"TimeWidgetPlaceHolderDate", "TimeWidgetYearFormat", "TimeWidgetDateFormat", "PlaceholderTimeDateFormat",
+           "PlaceholderTimeDateDayFormat", "LangCodeTimeDate"}  # format codes and a locale: not words
+
+
+def bundle_words(text: str) -> dict[str, str]:
+    """The words of a served Sparnatural bundle: the JSON literal its I18n reads for every language but French."""
+    literal = re.search(r"""JSON\.parse\('(\{"Where":.*?\})'\)""", text).group(1)
+    return json.loads(re.sub(r"\\([\\'\"])", r"\1", literal))
+
+
+@pytest.fixture(scope="module")
+def installed_words() -> dict[str, str]:
+    path = Path(__file__).parents[3] / "node_modules/sparnatural/dist/browser/sparnatural.js"
+    return bundle_words(path.read_text(encoding="utf-8"))
+
+
+def test_every_word_of_sparnatural_has_chinese_and_korean(installed_words):
+    labels = json.loads(CHROME_LABELS.read_text(encoding="utf-8"))
+    assert sorted(set(installed_words) - FORMATS - set(labels)) == []  # an upgrade's new words fail here
+    assert sorted(set(labels) - set(installed_words)) == []  # and words it dropped
+    assert all(set(texts) == {"zh-Hans", "ko"} and all(texts.values()) for texts in labels.values())
+
+
+@pytest.mark.parametrize("lang, tag, words", [
+    ("ko", "ko", {"SelectAllValues": "아무 값", "StartClassTemporaryLabel": "자원 검색", "And": "및"}),
+    ("zh-hans", "zh-Hans", {"SelectAllValues": "任意", "ListWidgetSelectValue": "选择一个值……"}),
+])
+def test_sparnatural_is_served_with_its_words_in_chinese_or_korean(client, installed_words, lang, tag, words):
+    r = client.get(f"/vendor/sparnatural/sparnatural.{lang}.js")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript")
+    served = bundle_words(r.text)
+    assert {k: served[k] for k in words} == words
+    assert {k: served[k] for k in FORMATS} == {k: installed_words[k] for k in FORMATS}
+    assert set(served) == set(installed_words) and ENGLISH_LITERAL not in r.text  # nothing left in English
+    labels = json.loads(CHROME_LABELS.read_text(encoding="utf-8"))
+    assert all(served[k] == labels[k][tag] for k in labels)
+
+
+def test_only_the_words_change():
+    bundle = r'''a=1;g=JSON.parse('{"Where":"Where","That":"it\'s \\\\ \\"x\\""}');b=2'''  # JSON in a JS string
+    out = in_language(bundle, "ko", {"Where": {"ko": "어디"}})
+    assert out.startswith("a=1;g=JSON.parse('") and out.endswith("');b=2")
+    assert bundle_words(out) == {"Where": "어디", "That": 'it\'s \\ "x"'} == {**bundle_words(bundle), "Where": "어디"}
+    with pytest.raises(ValueError):
+        in_language("no words here", "ko", {})
+
+
+def test_a_language_not_offered_is_not_served(client):
+    assert client.get("/vendor/sparnatural/sparnatural.fr.js").status_code == 404
+    assert client.get("/vendor/sparnatural/sparnatural.js").status_code == 200  # the installed file, as it is

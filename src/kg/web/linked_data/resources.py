@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pyoxigraph import Literal, NamedNode
 
+from ...messages import Said
 from ...sparql.formats import GRAPH, Format, by_suffix, offered
 from ..links import Links, request_links
 from ..render import Problem, alternates_header, choose, page_language, render, respond
@@ -61,15 +62,15 @@ async def _described(request: Request, iri: str) -> str:
     try:
         NamedNode(iri)
     except ValueError:
-        raise Problem(404, "not an IRI this dataset mints") from None
+        raise Problem(404, Said("not_minted")) from None
     if not await select(request, EXISTS, (("s", iri),)):
-        raise Problem(404, f"<{iri}> is not described in this dataset")
+        raise Problem(404, Said("not_described", iri=iri))
     return iri
 
 
 def _check_path(path: str) -> None:
     if not path or any(part in ("", ".", "..") for part in path.split("/")) or "\\" in path or "\x00" in path:
-        raise Problem(404, "nothing is published at this path")
+        raise Problem(404, Said("nothing_here"))
 
 
 @router.api_route("/id/{path:path}", methods=READ)
@@ -102,7 +103,7 @@ async def document(path: str, request: Request, links: Links = Depends(request_l
     _check_path(path)
     stem, fmt = split_suffix(path)
     if not (stem.startswith("id/") or stem.startswith("graph/")):
-        raise Problem(404, "documents describe IRIs under /id/ and /graph/")
+        raise Problem(404, Said("documents_only"))
     iri = await _described(request, links.iri(stem))
     explicit = fmt is not None
     fmt = fmt or choose(request, GRAPH)

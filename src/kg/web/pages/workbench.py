@@ -127,6 +127,7 @@ async def editor(request: Request, links: Links = Depends(request_links)) -> Res
         "persistenceId": f"kg-{state.build.version}",
         "prefixesUrl": links.url("editor/prefixes.json"),
         "suggestUrl": links.url("reconcile/suggest/entity"),
+        "lang": page_language(request),  # the endpoint's messages follow the page's language
     }
     body = render(
         request, "editor.html", links=links, config=config, installed=yasgui_installed(request),

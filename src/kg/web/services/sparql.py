@@ -14,9 +14,8 @@ from ...sparql.guard import Guarded, guard
 from ...sparql.protocol import QueryRequest, parse_request
 from ...sparql.engine import Job, QuerySyntaxError, Streamed, collect
 from ...sparql.explain import explain
-from ..i18n import choose_language
 from ..links import Links, links_for, url_path
-from ..render import Problem, choose, rdf_bytes, render, respond
+from ..render import Problem, choose, page_language, rdf_bytes, render, respond
 from ..serving.admission import RETRY_AFTER, SLOT
 from .service_description import service_description
 from ..view import describe_triples, graph_sizes
@@ -99,7 +98,7 @@ async def sparql(request: Request) -> Response:
                 raise Problem(status, why, {"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"})
             answer = await run_in_threadpool(state.engine.stream, job)
     except QuerySyntaxError as err:  # the parser's words, read again for what a newcomer got wrong
-        lang = choose_language(None, request.headers.get("accept-language"))  # the editor sends the browser's
+        lang = page_language(request)  # the editor sends the page's language as Accept-Language
         raise QuerySyntaxError(explain(req.query, str(err), state.prefixes, lang)) from None
     headers = {"KG-Truncated": f"max-rows={settings.max_rows}"} if answer.truncated else {}
     if fmt.kind != "html":

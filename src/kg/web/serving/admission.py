@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ...messages import Said, say
+from ..i18n import choose_language
 from .client_counts import BUSY, QUERIES, REQUESTS, LocalCounts, SharedCounts
 
 UNCOUNTED = ("/static/", "/vendor/", "/dumps/", "/dumps")
@@ -40,7 +42,7 @@ class QuerySlot:
         self.max_queries = max_queries
         self.taken = False
 
-    def take(self) -> tuple[int, str] | None:
+    def take(self) -> tuple[int, Said] | None:
         """Count this request's query in, or give the status and the words saying why it may not run now."""
         if self.taken:
             return None
@@ -49,12 +51,9 @@ class QuerySlot:
             self.taken = True
             return None
         if refused == QUERIES:
-            return 429, (f"you already have {self.max_queries} SPARQL {'query' if self.max_queries == 1 else 'queries'} "
-                    f"running from your address, as many as may run at once: one fewer than the query workers "
-                    f"(KG_WORKERS), so that others always find one. This query was not started. Cached answers, "
-                    f"simple lookups and pages are still answered; retry this one after {RETRY_AFTER} s or when "
-                    f"your other query has finished")
-        return 503, "the server is busy: it has requests in flight from as many clients as it can count at once"
+            return 429, Said("query_cap_one" if self.max_queries == 1 else "query_cap", n=self.max_queries,
+                             seconds=RETRY_AFTER)
+        return 503, Said("server_busy")
 
 
 class AdmissionControl:
@@ -79,12 +78,10 @@ class AdmissionControl:
         client = scope["client"][0] if scope.get("client") else "-"
         refused = self.counts.acquire(client, False, self.max_per_client, self.max_queries)
         if refused == REQUESTS:
-            await _refuse(send, 429, f"too many requests at once from your address: at most {self.max_per_client} "
-                                     "requests may be in flight (KG_MAX_PER_CLIENT)")
+            await _refuse(scope, send, 429, Said("too_many_requests", n=self.max_per_client))
             return
         if refused == BUSY:
-            await _refuse(send, 503, "the server is busy: it has requests in flight from as many clients as it "
-                                     "can count at once")
+            await _refuse(scope, send, 503, Said("server_busy"))
             return
         released = False
         slot = scope[SLOT] = QuerySlot(self.counts, client, self.max_queries)
@@ -108,13 +105,17 @@ class AdmissionControl:
             release()
 
 
-async def _refuse(send: Send, status: int, why: str) -> None:
-    body = f"{why}; retry after {RETRY_AFTER} s\n".encode()
+async def _refuse(scope: Scope, send: Send, status: int, why: Said) -> None:
+    """Answer at once, in the client's language (Accept-Language), before any route is reached."""
+    accept_language = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"accept-language"), None)
+    lang = choose_language(None, accept_language)
+    body = (say("retry_after", lang, message=why.said(lang), seconds=RETRY_AFTER) + "\n").encode()
     headers = [
         (b"content-type", b"text/plain; charset=utf-8"),
         (b"content-length", str(len(body)).encode()),
         (b"retry-after", str(RETRY_AFTER).encode()),
         (b"cache-control", b"no-store"),
+        (b"vary", b"Accept-Language"),
         (b"access-control-allow-origin", b"*"),
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})

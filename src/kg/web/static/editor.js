@@ -128,7 +128,9 @@
   }, true);
 
   var yasgui = new Yasgui(document.getElementById("yasgui"), {
-    requestConfig: { endpoint: cfg.endpoint, method: "POST" },
+    // the server's messages (syntax errors, refusals, limits) in the page's language, asked for on each
+    // request (a function, so a tab saved in another language does not keep that language's header)
+    requestConfig: { endpoint: cfg.endpoint, method: "POST", headers: function () { return { "Accept-Language": cfg.lang }; } },
     copyEndpointOnNewTab: true,
     endpointCatalogueOptions: { getData: function () { return [{ endpoint: cfg.endpoint }]; } },
     persistenceId: cfg.persistenceId,
