@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kg.web import i18n
-from kg.web.pages.workbench import COUNT_LABELS, GROUPS
+from kg.web.pages.workbench import COUNT_LABELS, GROUPS, YASGUI_WORDS
 
 TEMPLATES = Path(i18n.__file__).with_name("templates")
 MARKED = re.compile(r"""_\(\s*(["'])((?:(?!\1).)+)\1\s*\)""")
@@ -19,8 +19,9 @@ MARKED = re.compile(r"""_\(\s*(["'])((?:(?!\1).)+)\1\s*\)""")
 
 def marked_phrases() -> set[str]:
     found = {m.group(2).replace("\\'", "'") for path in TEMPLATES.glob("*.html") for m in MARKED.finditer(path.read_text())}
-    # phrases the code hands to _(): the groups of an entity page, the landing page's counts
-    return found | {name for name, _ in GROUPS} | {"Other statements"} | {label for label, _ in COUNT_LABELS.values()}
+    # phrases the code hands to _(): the groups of an entity page, the landing page's counts, YASGUI's words
+    return (found | {name for name, _ in GROUPS} | {"Other statements"} | {label for label, _ in COUNT_LABELS.values()}
+            | set(YASGUI_WORDS))
 
 
 def test_every_marked_phrase_is_translated():

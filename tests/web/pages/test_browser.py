@@ -354,6 +354,32 @@ def test_editor_shows_a_syntax_error_in_plain_words(watched, lang, place):
     assert all("400" in e for e in w.errors), w.errors  # the browser logs the 400 itself, nothing else
 
 
+def test_editor_controls_in_korean_and_the_results_as_they_are(watched):
+    """YASGUI writes its controls in English only: on a Korean page they are kg's Korean (tab, buttons, result
+    views, table controls, the lines about the rows), while the query and the rows stay exactly as they are."""
+    name = "01-provinces-over-1000-households"
+    golden = read_golden(ROOT, next(q for q in load_catalog(ROOT) if q.name == name))["results"]["bindings"]
+    w = watched("en-GB")
+    _open_editor(w, f"/editor?lang=ko&example={name}")
+    panel = ".tabPanel.active"
+    w.page.wait_for_selector(f'{panel} .yasqe_queryButton[title="쿼리 실행"]')  # YASGUI draws in steps
+    assert w.page.locator(".tabsList .addTab").get_attribute("title") == "탭 추가"
+    _run_active_tab(w)
+    header = w.page.locator(f"{panel} .yasr_header").inner_text()
+    for words in ("표", "응답", "차트", "간단히 보기", "긴 글 줄이기", "쪽당 행 수:", f"결과 {len(golden)}개"):
+        assert words in header, (words, header)
+    assert "Simple view" not in header and "results in" not in header
+    assert w.page.locator(f"{panel} .yasr .tableControls input[type=text], {panel} .yasr input.tableFilter").first \
+        .get_attribute("placeholder") == "쿼리 결과 거르기"
+    assert f"전체 {len(golden)}행 중 1–{len(golden)}행" in w.page.locator(f"{panel} .yasr").inner_text()
+    table = w.page.locator(f"{panel} .yasr .dataTable").inner_text()
+    assert all(row["label"]["value"] in table for row in golden)  # the rows are the data, untouched
+    query = w.page.evaluate("() => window.kgYasgui.getTab().getQuery()")
+    assert query == next(q for q in load_catalog(ROOT) if q.name == name).text  # and so is the query
+    w.shot("editor-ko")
+    w.clean()
+
+
 def test_editor_messages_follow_the_language_switch(watched):
     """An English browser on the editor switched to Chinese: the endpoint's words come in Chinese too (the
     editor asks for the page's language), a refusal as well as a syntax error."""

@@ -21,7 +21,7 @@ from pyoxigraph import NamedNode
 from ...catalog import CatalogError, load_catalog
 from . import citation
 from .charts import POPULATION, bar_panels, province_figures
-from ..i18n import pick_label, prefer
+from ..i18n import DEFAULT, pick_label, prefer, translate
 from ..links import Links, request_links
 from .reader import passages_of, segment, source_text
 from ..render import Problem, choose, page_language, render, respond
@@ -41,6 +41,20 @@ VENDOR = {
     "sparnatural": "sparnatural/dist/browser",
 }
 VENDOR_SUFFIXES = {".js", ".css", ".woff2", ".woff", ".map"}
+# YASGUI's own words, which it writes in English only: the editor replaces them by these in the page's
+# language (static/yasgui-words.js); {n}, {seconds} and {name} are filled in there. The last four are the
+# result table's own lines (DataTables' language option).
+YASGUI_WORDS = (
+    "Query", "Add tab", "Add a new tab", "Close tab", "New Tab", "Rename Tab", "Copy Tab", "Close Tab",
+    "Close other tabs", "Undo close Tab", "Search or add an endpoint", "Clear endpoint", "Run query",
+    "Share query", "Table", "Response", "Chart", "Download result", "Download Results", "Show all",
+    "Simple view", "Ellipse", "Page size:", "Filter query results", "Try query in a new browser window",
+    "{n} results in {seconds} seconds", "{n} results", "Response in {seconds} seconds", "Shows {name} view",
+    "View documentation of {name}", "Open settings", "Close settings", "Request method", "Accept Headers",
+    "Ask / Select", "Construct / Describe", "Arguments", "Header Arguments", "Default Graphs", "Named Graphs",
+    "First", "Previous", "Next", "Last", "pagination",
+    "Rows _START_ to _END_ of _TOTAL_", "No rows", "No row matches the filter", "(filtered from _MAX_ rows)",
+)
 VENDOR_CACHE = "public, max-age=86400"
 
 
@@ -118,6 +132,7 @@ async def examples(request: Request, links: Links = Depends(request_links)) -> R
 async def editor(request: Request, links: Links = Depends(request_links)) -> Response:
     fmt = choose(request, ("html",))
     state = request.app.state
+    lang = page_language(request)
     config = {
         "endpoint": links.endpoint,
         "base": state.iris.base,
@@ -127,7 +142,8 @@ async def editor(request: Request, links: Links = Depends(request_links)) -> Res
         "persistenceId": f"kg-{state.build.version}",
         "prefixesUrl": links.url("editor/prefixes.json"),
         "suggestUrl": links.url("reconcile/suggest/entity"),
-        "lang": page_language(request),  # the endpoint's messages follow the page's language
+        "lang": lang,  # the endpoint's messages follow the page's language
+        "words": {} if lang == DEFAULT else {w: translate(w, lang) for w in YASGUI_WORDS},
     }
     body = render(
         request, "editor.html", links=links, config=config, installed=yasgui_installed(request),

@@ -3,6 +3,8 @@
 (function () {
   "use strict";
   var cfg = JSON.parse(document.getElementById("editor-config").textContent);
+  var words = cfg.words || {};  // YASGUI's English → the page's language (empty in English)
+  function say(english) { return words[english] || english; }
   var XSD = "http://www.w3.org/2001/XMLSchema#";
   var NUMERIC = ["integer", "decimal", "double", "float", "int", "long", "short", "nonNegativeInteger",
     "positiveInteger", "nonPositiveInteger", "negativeInteger", "unsignedInt", "unsignedLong"];
@@ -59,7 +61,7 @@
   function KgChart(yasr) {
     this.yasr = yasr;
     this.priority = 5;
-    this.label = "Chart";
+    this.label = say("Chart");
     this.helpReference = cfg.origin + "/examples";
   }
   KgChart.prototype.canHandleResults = function () { return !!numericColumn(this.yasr.results); };
@@ -94,6 +96,13 @@
 
   var Yasr = Yasgui.Yasr;
   Yasr.registerPlugin("chart", KgChart);
+  if (Object.keys(words).length) {  // the result table's own lines in the page's language
+    var table = Yasr.plugins.table.defaults.tableConfig;
+    table.language = Object.assign({}, table.language, {
+      info: say("Rows _START_ to _END_ of _TOTAL_"), infoEmpty: say("No rows"), emptyTable: say("No rows"),
+      zeroRecords: say("No row matches the filter"), infoFiltered: say("(filtered from _MAX_ rows)")
+    });
+  }
 
   // Entities by name: type "<" and a few letters of a name in any of the three languages (or of an IRI
   // under the base) and pick the IRI. The names come from our own reconciliation suggest service.
@@ -131,6 +140,7 @@
     // the server's messages (syntax errors, refusals, limits) in the page's language, asked for on each
     // request (a function, so a tab saved in another language does not keep that language's header)
     requestConfig: { endpoint: cfg.endpoint, method: "POST", headers: function () { return { "Accept-Language": cfg.lang }; } },
+    tabName: say("Query"),
     copyEndpointOnNewTab: true,
     endpointCatalogueOptions: { getData: function () { return [{ endpoint: cfg.endpoint }]; } },
     persistenceId: cfg.persistenceId,
@@ -151,6 +161,7 @@
     }
   });
   window.kgYasgui = yasgui;
+  window.kgYasguiWords(document.getElementById("yasgui"), words);
 
   // Result links open our pages (the table links every IRI to itself; ours live on this server).
   function relink(yasr) {
