@@ -61,3 +61,15 @@ def test_every_named_thing_has_a_korean_label_marked_as_supplied(dataset):
 def test_no_korean_label_is_the_ministrys(dataset):
     assertions = dataset.graph(Iris().graph("assertions"))
     assert [t for t in assertions.triples((None, None, None)) if isinstance(t[2], Literal) and t[2].language == "ko"] == []
+
+
+def test_every_passage_is_named_in_three_languages(dataset):
+    """A passage's name is kg's (where in the text it is), so it is said in each language of the pages."""
+    from kg.iris import OA
+
+    passages = [p for p in dataset.subjects(RDF.type, OA.SpecificResource) if "/id/passage/" in str(p)]
+    assert len(passages) >= 100
+    for p in passages:
+        assert _languages(dataset, p, SKOS.prefLabel) == sorted(LANGUAGES), p
+    start, end = str(passages[0]).rsplit("/", 1)[1].split("-")[:2]
+    assert Literal(f"보고서 본문 {start}–{end}번째 글자의 구절", lang="ko") in set(dataset.objects(passages[0], SKOS.prefLabel))

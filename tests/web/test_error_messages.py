@@ -24,3 +24,12 @@ def test_an_unknown_page_in_chinese_and_korean(client):
     r = client.get("/doc/id/place/nowhere", params={"lang": "ko"})  # the switch's ?lang= counts too
     assert r.status_code == 404 and "이 데이터셋에는 <" in r.text and "/id/place/nowhere>에 대한 기술이 없습니다" in r.text
     assert client.get("/no/such/page").text == "nothing is published at /no/such/page\n"
+
+
+def test_a_protocol_error_in_korean(client):
+    r = client.post("/sparql", content=b"ASK {}", headers={"Content-Type": "text/plain", "Accept-Language": "ko"})
+    assert r.status_code == 415
+    assert r.text.startswith("Content-Type text/plain는 받지 않습니다. application/x-www-form-urlencoded 또는 "
+                             "application/sparql-query로 보내십시오"), r.text
+    english = client.post("/sparql", content=b"ASK {}", headers={"Content-Type": "text/plain"})
+    assert english.text.startswith("Content-Type text/plain is not accepted; send application/x-www-form-urlencoded")

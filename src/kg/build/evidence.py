@@ -51,6 +51,14 @@ def _quote_parts(g: Graph, iris: Iris, q) -> tuple[str, str | None, str | None]:
     raise QuoteError(f"ed:quote must be a literal or a blank node, not {q!r}")
 
 
+# a passage's name, kg's own, in the three languages of the pages (the offsets count code points)
+PASSAGE_LABELS = {
+    "en": "Passage at characters {start}–{end} of the report text",
+    "zh-Hans": "报告文本第 {start}–{end} 个字符处的段落",
+    "ko": "보고서 본문 {start}–{end}번째 글자의 구절",
+}
+
+
 def add_passage(out: Graph, iris: Iris, source: SourceText, span: Span) -> URIRef:
     """The passage resource and its two selectors (idempotent)."""
     p = passage_iri(iris, span)
@@ -60,7 +68,8 @@ def add_passage(out: Graph, iris: Iris, source: SourceText, span: Span) -> URIRe
     out.add((p, OA.hasSource, text_iri(iris)))
     out.add((p, OA.hasSelector, quote))
     out.add((p, OA.hasSelector, position))
-    out.add((p, SKOS.prefLabel, Literal(f"Passage at characters {span.start}–{span.end} of the report text", lang="en")))
+    for lang, label in PASSAGE_LABELS.items():
+        out.add((p, SKOS.prefLabel, Literal(label.format(start=span.start, end=span.end), lang=lang)))
     out.add((quote, RDF.type, OA.TextQuoteSelector))
     out.add((quote, OA.exact, Literal(source.text[span.start : span.end])))
     out.add((quote, OA.prefix, Literal(prefix)))

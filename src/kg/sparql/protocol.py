@@ -10,17 +10,20 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qsl
 
+from ..messages import Said
+
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
 UPDATE_PARAMS = ("update", "using-graph-uri", "using-named-graph-uri")
 
 
-class ProtocolError(ValueError):
-    """A request that is not a valid SPARQL query request; ``status`` is the HTTP status to answer."""
+class ProtocolError(Said, ValueError):
+    """A request that is not a valid SPARQL query request; ``status`` is the HTTP status to answer, the
+    words a message of ``kg/messages.json``."""
 
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
+    def __init__(self, status: int, key: str, **args):
+        super().__init__(key, **args)
         self.status = status
 
 
@@ -39,10 +42,11 @@ class QueryRequest:
 
 
 def _pairs(raw: str, where: str) -> list[tuple[str, str]]:
+    """The parameters of a query string or a form body (``where``: the key saying which is not UTF-8)."""
     try:
         return parse_qsl(raw, keep_blank_values=True, strict_parsing=False, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
-        raise ProtocolError(400, f"the {where} is not UTF-8 after percent-decoding") from None
+        raise ProtocolError(400, where) from None
 
 
 def _media_type(content_type: str | None) -> tuple[str, str | None]:
@@ -60,20 +64,20 @@ def _media_type(content_type: str | None) -> tuple[str, str | None]:
 
 def _require_utf8(charset: str | None, media: str) -> None:
     if charset is not None and charset not in ("utf-8", "utf8"):
-        raise ProtocolError(415, f"{media} with charset={charset} is not accepted; send UTF-8")
+        raise ProtocolError(415, "charset", media=media, charset=charset)
 
 
 def _collect(pairs: list[tuple[str, str]], max_bytes: int) -> QueryRequest:
     queries = [v for k, v in pairs if k == "query"]
     for name in UPDATE_PARAMS:
         if any(k == name for k, _ in pairs):
-            raise ProtocolError(400, f"parameter {name!r}: updates are refused; this endpoint is read-only")
+            raise ProtocolError(400, "update_parameter", name=name)
     if len(queries) > 1:
-        raise ProtocolError(400, f"{len(queries)} 'query' parameters; send exactly one")
+        raise ProtocolError(400, "several_queries", n=len(queries))
     formats = [v for k, v in pairs if k in ("format", "output", "results") and v]
     query = queries[0] if queries else None
     if query is not None and len(query.encode("utf-8")) > max_bytes:
-        raise ProtocolError(413, f"query larger than the limit of {max_bytes} bytes (KG_MAX_QUERY_BYTES)")
+        raise ProtocolError(413, "query_over_limit", limit=max_bytes)
     return QueryRequest(
         query=query,
         default_graphs=tuple(v for k, v in pairs if k == "default-graph-uri"),
@@ -83,11 +87,11 @@ def _collect(pairs: list[tuple[str, str]], max_bytes: int) -> QueryRequest:
 
 
 def _get(query_string: str, max_bytes: int) -> QueryRequest:
-    url_pairs = _pairs(query_string, "query string")
+    url_pairs = _pairs(query_string, "query_string_not_utf8")
     req = _collect(url_pairs, max_bytes)
     if req.query is None and url_pairs:
         names = ", ".join(sorted({k for k, _ in url_pairs}))[:200]
-        raise ProtocolError(400, f"parameters ({names}) but no 'query' parameter")
+        raise ProtocolError(400, "no_query", names=names)
     return req
 
 
@@ -104,32 +108,32 @@ def parse_request(
         if len(query_string) <= MEMO_CHARS:  # a pure function of the two: repeated lookups are read once
             return _remembered_get(query_string, max_bytes)
         return _get(query_string, max_bytes)
-    url_pairs = _pairs(query_string, "query string")
+    url_pairs = _pairs(query_string, "query_string_not_utf8")
     if method != "POST":
-        raise ProtocolError(405, f"method {method} is not allowed; use GET or POST")
+        raise ProtocolError(405, "method", method=method)
     media, charset = _media_type(content_type)
     if media == FORM:
         _require_utf8(charset, media)
         try:
             text = body.decode("ascii")
         except UnicodeDecodeError:
-            raise ProtocolError(400, "a form body must be percent-encoded ASCII") from None
-        req = _collect(url_pairs + _pairs(text, "form body"), max_bytes)
+            raise ProtocolError(400, "form_not_ascii") from None
+        req = _collect(url_pairs + _pairs(text, "form_body_not_utf8"), max_bytes)
         if req.query is None:
-            raise ProtocolError(400, "form body without a 'query' parameter")
+            raise ProtocolError(400, "form_without_query")
         return req
     if media == DIRECT:
         _require_utf8(charset, media)
         if any(k == "query" for k, _ in url_pairs):
-            raise ProtocolError(400, "a 'query' parameter in the URL and a query in the body; send one")
+            raise ProtocolError(400, "query_twice")
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as err:
-            raise ProtocolError(400, f"the body is not UTF-8 (byte {err.start})") from None
+            raise ProtocolError(400, "body_not_utf8", byte=err.start) from None
         req = _collect(url_pairs, max_bytes)
         return QueryRequest(text, req.default_graphs, req.named_graphs, req.format)
     if media == UPDATE:
-        raise ProtocolError(400, "application/sparql-update: updates are refused; this endpoint is read-only")
+        raise ProtocolError(400, "update_body")
     if not media:
-        raise ProtocolError(415, f"POST without Content-Type; send {FORM} or {DIRECT}")
-    raise ProtocolError(415, f"Content-Type {media} is not accepted; send {FORM} or {DIRECT}")
+        raise ProtocolError(415, "no_content_type", form=FORM, direct=DIRECT)
+    raise ProtocolError(415, "content_type", media=media, form=FORM, direct=DIRECT)

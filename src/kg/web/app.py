@@ -171,7 +171,7 @@ def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(ProtocolError)
     async def protocol(request: Request, err: ProtocolError):
         headers = {"Allow": "GET, HEAD, POST, OPTIONS"} if err.status == 405 else None
-        return _error_response(request, err.status, str(err), headers)
+        return _error_response(request, err.status, err.said(page_language(request)), headers)
 
     @app.exception_handler(QueryRefused)
     async def refused(request: Request, err: QueryRefused):

@@ -118,6 +118,17 @@ def test_suggest_by_prefix_and_cursor(client):
     assert page1 and not {x["id"] for x in page1} & {x["id"] for x in page2}
 
 
+def test_suggest_names_in_the_language_asked_for(client):
+    """Names follow Accept-Language (the editor's completion asks for its page's language); English without it."""
+    url = "/reconcile/suggest/entity"
+    assert client.get(url, params={"prefix": "지린"}).json()["result"][0]["name"] == "Jilin Province"
+    r = client.get(url, params={"prefix": "지린"}, headers={"Accept-Language": "ko"})
+    assert r.json()["result"][0] == {**r.json()["result"][0], "id": "place/jilin", "name": "지린성"}
+    assert "Accept-Language" in r.headers["vary"]
+    chinese = client.get(url, params={"prefix": "south p"}, headers={"Accept-Language": "zh-CN"}).json()["result"]
+    assert chinese[0]["id"] == "place/south-pyongan" and chinese[0]["name"] == "平安南道"
+
+
 def test_folding():
     assert fold("Ch'ŏngjin") == fold("chongjin") and fold("Yan-bian") == fold("Yanbian")
     assert fold("ＪＩＬＩＮ") == "jilin" and fold("평안 남도") == "평안남도"

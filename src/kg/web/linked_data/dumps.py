@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
+from ...messages import Said
 from ..links import Links, request_links
 from ..render import CACHE_CONTROL, Problem, choose, render, respond
 
@@ -82,10 +83,10 @@ async def dump(name: str, request: Request) -> Response:
     dist = request.app.state.build.dist
     sums = checksums(dist)
     if name != "SHA256SUMS" and name not in sums:
-        raise Problem(404, f"no dump named {name[:100]!r}; see /dumps/ for the list")
+        raise Problem(404, Said("no_dump_listed", name=name[:100]))
     path = dist / name
     if not path.is_file() or path.is_symlink():
-        raise Problem(404, f"no dump named {name[:100]!r}")
+        raise Problem(404, Said("no_dump", name=name[:100]))
     tag = sums.get(name) or request.app.state.build.version
     gz = accepts_gzip(request.headers.get("accept-encoding")) and "range" not in request.headers
     etag = f'"{tag}{"-gzip" if gz else ""}"'

@@ -19,6 +19,7 @@ from pyoxigraph import Literal as OxLiteral
 from starlette.datastructures import MutableHeaders
 
 from ...build.changelog import changes, released_at
+from ...messages import Said
 from ..links import Links, request_links
 from ..middleware import ReadAnswerMiddleware
 from ..render import CACHE_CONTROL, Problem
@@ -172,4 +173,4 @@ async def change(version: str, request: Request) -> Response:
             return _json(request, {"version": c.version, "previous": c.previous,
                                    "released": formatdate_iso(c.released),
                                    "added": list(c.added), "removed": list(c.removed)})
-    raise Problem(404, f"no release {version[:40]!r} is kept here; see /changes")
+    raise Problem(404, Said("no_release", version=version[:40]))

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pyoxigraph import BlankNode, NamedNode
 
+from ...messages import Said
 from ...sparql.formats import GRAPH, by_suffix, offered
 from ..links import Links, request_links
 from ..render import Problem, alternates_header, choose, rdf_bytes, render, respond
@@ -40,7 +41,7 @@ async def ontology_version(request: Request, version: str, links: Links = Depend
     except ValueError:  # not even an IRI (a backslash, a space): no version of ours
         asked = None
     if asked not in held:
-        raise Problem(404, f"this build holds ontology version {', '.join(h.value for h in held) or 'none'}")
+        raise Problem(404, Said("ontology_version", versions=", ".join(h.value for h in held) or "-"))
     return await _vocab_document(request, links, "ontology/kg/" + stem, "ontology.ttl", suffix, "ontology.html",
                                  graph_path="ontology/kg")
 
@@ -57,7 +58,7 @@ def _fmt(request: Request, suffix: str | None):
     for f in offered(GRAPH):
         if f.suffix == suffix:
             return f, True
-    raise Problem(404, f"no format with suffix .{suffix[:20]}")
+    raise Problem(404, Said("no_suffix", suffix=suffix[:20]))
 
 
 async def _vocab_document(

@@ -23,6 +23,7 @@ from html import escape
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from ..i18n import choose_language
 from ..links import Links, request_links
 from ..render import Problem
 from ..view import select
@@ -261,8 +262,12 @@ async def suggest(request: Request) -> Response:
             found.append(e)
     found = found[max(cursor, 0): max(cursor, 0) + 10]
     prefixes = request.app.state.prefixes
-    return _json({"result": [{"id": e.id, "name": e.name, "description": e.note or "",
-                              "notable": [_type_obj(t, prefixes) for t in sorted(e.types)]} for e in found]})
+    # the names in the language the client asks for (the editor's completion asks for its page's)
+    lang = choose_language(None, request.headers.get("accept-language"))
+    response = _json({"result": [{"id": e.id, "name": extension.entity_name(e, lang), "description": e.note or "",
+                                  "notable": [_type_obj(t, prefixes) for t in sorted(e.types)]} for e in found]})
+    response.headers["Vary"] = "Accept-Language"
+    return response
 
 
 @router.api_route("/reconcile/preview", methods=READ)

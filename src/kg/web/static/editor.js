@@ -120,7 +120,7 @@
       var typed = token.string.slice(1);
       if (typed.indexOf(cfg.base) === 0) typed = typed.slice(typed.lastIndexOf("/") + 1);
       var url = cfg.suggestUrl + "?" + new URLSearchParams({ prefix: typed }).toString();
-      return fetch(url).then(function (r) { return r.ok ? r.json() : { result: [] }; }).then(function (doc) {
+      return fetch(url, { headers: { "Accept-Language": cfg.lang } }).then(function (r) { return r.ok ? r.json() : { result: [] }; }).then(function (doc) {
         return doc.result.map(function (hit) {
           var iri = "<" + cfg.base + "id/" + hit.id + ">";
           names[iri] = hit.name;
