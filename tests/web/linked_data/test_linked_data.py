@@ -204,6 +204,18 @@ def test_kg_terms_are_labelled_in_korean_on_pages(client):
     assert ">수신자</a> <code class=\"curie\">kg:addressee</code>" in html
 
 
+@pytest.mark.parametrize("lang, shown, hidden", [
+    ("ko", "번역자들이 앞의 말을 원문 그대로 옮겼음을 표시한다.", "The translators mark the preceding words"),
+    ("zh-Hans", "译者标明前面的文字是照原样录入的。", "The translators mark the preceding words"),
+    ("en", "The translators mark the preceding words as reproduced as found.", "번역자들이"),
+])
+def test_kgs_prose_in_the_readers_language(client, lang, shown, hidden):
+    """A definition written in the three languages shows in the reader's; the names, in every language."""
+    html = client.get(f"/doc/id/concept/marker-sic?lang={lang}", headers={"Accept": "text/html"}).text
+    assert shown in html and hidden not in html
+    assert "[sic]" in html and "原文如此" in html  # the names a thing has are all shown
+
+
 def test_display_labels_stay_out_of_the_data(client):
     """The display labels are for pages: no SPARQL answer holds them."""
     r = client.get("/sparql", params={"query": 'ASK { <http://www.w3.org/2004/02/skos/core#prefLabel> ?p ?o }'},

@@ -18,6 +18,7 @@ from pyoxigraph import Literal, NamedNode
 
 from ...messages import Said
 from ...sparql.formats import GRAPH, Format, by_suffix, offered
+from ..i18n import OFFERED as LANGUAGES
 from ..links import Links, request_links
 from ..render import Problem, alternates_header, choose, page_language, render, respond
 from ..view import RDF_TYPE, Prop, construct, labels_of, select, to_value
@@ -199,6 +200,10 @@ async def resource_page(request: Request, iri: str, links: Links, others: list) 
                 "graph": _graph_name(row["g"].value),
             }
         )
+    lang, scope_note = page_language(request), str(request.app.state.iris.kg) + "scopeNote"
+    for p, entry in props.items():
+        if p in PROSE or p == scope_note:
+            entry.values = in_reader_language(entry.values, lang)
     ev = await evidence(request, iri, links)
     sources = await labels_of(request, {e["source"] for e in ev if e["source"]})
     for e in ev:
@@ -218,6 +223,25 @@ async def resource_page(request: Request, iri: str, links: Links, others: list) 
         links=links,
         extras=extras,
     )
+
+
+# kg's prose (notes, definitions) is written in the pages' three languages: a page shows it in the reader's
+# (names are shown in every language, as the names a thing has)
+PROSE = frozenset(ns + local for ns, local in (
+    ("http://www.w3.org/2004/02/skos/core#", "note"), ("http://www.w3.org/2004/02/skos/core#", "definition"),
+    ("http://www.w3.org/2004/02/skos/core#", "scopeNote"), ("http://www.w3.org/2004/02/skos/core#", "editorialNote"),
+    ("http://purl.org/dc/terms/", "description"), ("http://www.w3.org/2000/01/rdf-schema#", "comment"),
+))  # and kg:scopeNote, under the configured base
+
+
+def in_reader_language(values: list, lang: str) -> list:
+    """The values written in ``lang`` when there are any (with those in no language of the pages), else all."""
+    def language(v) -> str | None:
+        return v.term.language.lower() if isinstance(v.term, Literal) and v.term.language else None
+    if not any(language(v) == lang.lower() for v in values):
+        return values
+    offered = {tag.lower() for tag in LANGUAGES}
+    return [v for v in values if language(v) == lang.lower() or language(v) not in offered]
 
 
 def _graph_name(graph_iri: str) -> str:
