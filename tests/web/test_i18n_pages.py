@@ -61,6 +61,9 @@ def test_an_error_page_in_korean(client):
     r = client.get("/no/such/page", headers={"Accept": "text/html", "Accept-Language": "ko"})
     assert r.status_code == 404 and '<html lang="ko">' in r.text and "처음으로" in r.text
     assert "이 주소에는 공개된 것이 없습니다." in r.text  # what the status means, before the server's details
+    assert '<pre lang="ko">/no/such/page에는 게시된 것이 없습니다</pre>' in r.text  # and the details, in Korean too
+    unkeyed = client.get("/reconcile/preview", params={"id": "nowhere"}, headers={"Accept": "text/html", "Accept-Language": "ko"})
+    assert unkeyed.status_code == 404 and '<pre lang="en">no entity with this id' in unkeyed.text  # said as raised
 
 
 def test_an_entity_page_in_korean(client):

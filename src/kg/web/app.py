@@ -144,8 +144,10 @@ def create_app(
     return app
 
 
-def _error_response(request: Request, status: int, message: str, headers: dict | None = None) -> Response:
-    """Errors as plain text, or as an escaped HTML page when a browser prefers HTML."""
+def _error_response(request: Request, status: int, message: str, headers: dict | None = None,
+                    message_lang: str = "en") -> Response:
+    """Errors as plain text, or as an escaped HTML page when a browser prefers HTML (``message_lang``: the
+    language the message is in)."""
     out = dict(CORS)
     out.update(headers or {})
     out.setdefault("Cache-Control", "no-store")
@@ -156,7 +158,8 @@ def _error_response(request: Request, status: int, message: str, headers: dict |
         fmt = None
     if fmt is not None and request.method != "HEAD":
         env = request.app.state.templates
-        body = env.get_template("error.html").render(request=request, status=status, message=message)
+        body = env.get_template("error.html").render(request=request, status=status, message=message,
+                                                     message_lang=message_lang)
         return Response(body, status_code=status, media_type="text/html; charset=utf-8", headers=out)
     return Response(message + "\n", status_code=status, media_type="text/plain; charset=utf-8", headers=out)
 
@@ -166,33 +169,41 @@ def _install_errors(app: FastAPI) -> None:
     # where kg/messages.json has the words; a syntax error was explained in it already (kg.sparql.explain).
     @app.exception_handler(Problem)
     async def problem(request: Request, err: Problem):
-        return _error_response(request, err.status, err.said(page_language(request)), err.headers)
+        lang = page_language(request)
+        return _error_response(request, err.status, err.said(lang), err.headers, _language_of(err.words, lang))
 
     @app.exception_handler(ProtocolError)
     async def protocol(request: Request, err: ProtocolError):
         headers = {"Allow": "GET, HEAD, POST, OPTIONS"} if err.status == 405 else None
-        return _error_response(request, err.status, err.said(page_language(request)), headers)
+        lang = page_language(request)
+        return _error_response(request, err.status, err.said(lang), headers, lang)
 
     @app.exception_handler(QueryRefused)
     async def refused(request: Request, err: QueryRefused):
         lang = page_language(request)
         return _error_response(request, 413 if isinstance(err, QueryTooLarge) else 400,
-                               say("refused", lang, message=err.said(lang)))
+                               say("refused", lang, message=err.said(lang)), message_lang=lang)
 
     @app.exception_handler(EngineError)
     async def engine(request: Request, err: EngineError):
         headers = {"Retry-After": "5"} if isinstance(err, EngineBusy) else None  # a timeout: retrying will not help
         lang = page_language(request)
         if err.status != 400:
-            return _error_response(request, err.status, said(err, lang), headers)
-        return _error_response(request, 400, say("syntax_error", lang) + str(err))
+            return _error_response(request, err.status, said(err, lang), headers, _language_of(err, lang))
+        return _error_response(request, 400, say("syntax_error", lang) + str(err), message_lang=lang)
 
     @app.exception_handler(StarletteHTTPException)
     async def http(request: Request, err: StarletteHTTPException):
+        lang = page_language(request)
         words = {404: Said("not_published", path=request.url.path[:300]),
                  405: Said("method_not_allowed", method=request.method)}.get(err.status_code)
-        message = said(words, page_language(request)) if words else str(err.detail)
-        return _error_response(request, err.status_code, message, dict(err.headers or {}))
+        message = said(words, lang) if words else str(err.detail)
+        return _error_response(request, err.status_code, message, dict(err.headers or {}), _language_of(words, lang))
+
+
+def _language_of(words, lang: str) -> str:
+    """The language an error's words come in: the reader's when they are a message of kg/messages.json."""
+    return lang if isinstance(words, Said) else "en"
 
 
 def _install_openapi(app: FastAPI) -> None:
