@@ -49,6 +49,7 @@ def test_writes_refused(client, unharmed, update, how):
 SAMPLES = {
     "/": "/", "/sparql": "/sparql", "/sparql/": "/sparql/", "/.well-known/void": "/.well-known/void",
     "/builder": "/builder", "/builder/config.ttl": "/builder/config.ttl",
+    "/vendor/sparnatural/sparnatural.{lang}.js": "/vendor/sparnatural/sparnatural.ko.js",
     "/cite": "/cite", "/doc/{path:path}": "/doc/id/dataset/kg-1959.ttl", "/dumps": "/dumps",
     "/dumps/": "/dumps/", "/dumps/{name}": "/dumps/dataset.nq", "/editor": "/editor",
     "/editor/prefixes.json": "/editor/prefixes.json", "/examples": "/examples",
