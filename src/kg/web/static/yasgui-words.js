@@ -19,15 +19,17 @@
   function wordsFor(text, words) {
     var trimmed = text.trim();
     if (!trimmed) return null;
-    if (Object.prototype.hasOwnProperty.call(words, trimmed)) return text.replace(trimmed, words[trimmed]);
+    // (replacement functions, so that a "$" in the words is not read as a replacement pattern)
+    if (Object.prototype.hasOwnProperty.call(words, trimmed)) return text.replace(trimmed, function () { return words[trimmed]; });
     for (var i = 0; i < PATTERNS.length; i++) {
       var m = PATTERNS[i][0].exec(trimmed), said = words[PATTERNS[i][1]];
       if (!m || !said) continue;
       PATTERNS[i][2].forEach(function (field, k) {
         var value = m[k + 1];
-        said = said.replace("{" + field + "}", field === "name" && words[value] ? words[value] : value);
+        var filled = field === "name" && words[value] ? words[value] : value;
+        said = said.replace("{" + field + "}", function () { return filled; });
       });
-      return text.replace(trimmed, said);
+      return text.replace(trimmed, function () { return said; });
     }
     return null;
   }
