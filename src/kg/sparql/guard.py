@@ -233,7 +233,7 @@ def _scan(toks: list[Token], base: str, allowed_graphs: frozenset[str]) -> _Scan
         if word == "LOAD":
             raise QueryRefused("load", **where)
         if word in UPDATE_WORDS:
-            raise QueryRefused("update", word=word, **where)
+            raise QueryRefused("update_refused", word=word, **where)
         if word == "PREFIX" and nxt is not None and nxt.kind == "pname" and k + 2 < len(toks):
             iri = toks[k + 2]
             if iri.kind == "iri":

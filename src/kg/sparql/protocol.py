@@ -64,7 +64,7 @@ def _media_type(content_type: str | None) -> tuple[str, str | None]:
 
 def _require_utf8(charset: str | None, media: str) -> None:
     if charset is not None and charset not in ("utf-8", "utf8"):
-        raise ProtocolError(415, "charset", media=media, charset=charset)
+        raise ProtocolError(415, "charset_not_utf8", media=media, charset=charset)
 
 
 def _collect(pairs: list[tuple[str, str]], max_bytes: int) -> QueryRequest:
@@ -110,7 +110,7 @@ def parse_request(
         return _get(query_string, max_bytes)
     url_pairs = _pairs(query_string, "query_string_not_utf8")
     if method != "POST":
-        raise ProtocolError(405, "method", method=method)
+        raise ProtocolError(405, "method_not_get_or_post", method=method)
     media, charset = _media_type(content_type)
     if media == FORM:
         _require_utf8(charset, media)
