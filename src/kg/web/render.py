@@ -12,7 +12,7 @@ from fastapi.responses import Response, StreamingResponse
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from pyoxigraph import Literal, NamedNode, serialize
 
-from ..messages import Said, said, say
+from ..messages import Said, said
 from ..sparql.formats import Format, NotAcceptable, negotiate
 from .i18n import DEFAULT, OFFERED, choose_language, translate
 
@@ -27,7 +27,6 @@ class Problem(Exception):
     def __init__(self, status: int, message: str | Said, headers: dict[str, str] | None = None):
         super().__init__(str(message))
         self.status = status
-        self.message = str(message)
         self.words = message
         self.headers = headers or {}
 

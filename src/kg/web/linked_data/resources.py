@@ -227,11 +227,10 @@ async def resource_page(request: Request, iri: str, links: Links, others: list) 
 
 # kg's prose (notes, definitions) is written in the pages' three languages: a page shows it in the reader's
 # (names are shown in every language, as the names a thing has)
-PROSE = frozenset(ns + local for ns, local in (
-    ("http://www.w3.org/2004/02/skos/core#", "note"), ("http://www.w3.org/2004/02/skos/core#", "definition"),
-    ("http://www.w3.org/2004/02/skos/core#", "scopeNote"), ("http://www.w3.org/2004/02/skos/core#", "editorialNote"),
-    ("http://purl.org/dc/terms/", "description"), ("http://www.w3.org/2000/01/rdf-schema#", "comment"),
-))  # and kg:scopeNote, under the configured base
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+PROSE = frozenset((SKOS + "note", SKOS + "definition", SKOS + "scopeNote", SKOS + "editorialNote",
+                   "http://purl.org/dc/terms/description", "http://www.w3.org/2000/01/rdf-schema#comment"))
+# (and kg:scopeNote, under the configured base)
 
 
 def in_reader_language(values: list, lang: str) -> list:

@@ -21,6 +21,7 @@ across processes a client may pass them by one request per other process at one 
 
 from __future__ import annotations
 
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ...messages import Said, say
@@ -107,8 +108,7 @@ class AdmissionControl:
 
 async def _refuse(scope: Scope, send: Send, status: int, why: Said) -> None:
     """Answer at once, in the client's language (Accept-Language), before any route is reached."""
-    accept_language = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"accept-language"), None)
-    lang = choose_language(None, accept_language)
+    lang = choose_language(None, Headers(scope=scope).get("accept-language"))
     body = (say("retry_after", lang, message=why.said(lang), seconds=RETRY_AFTER) + "\n").encode()
     headers = [
         (b"content-type", b"text/plain; charset=utf-8"),
